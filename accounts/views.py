@@ -1,0 +1,74 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .forms import LearnerForm, SignupForm
+from .models import Learner
+from .services import learner_create, learner_select, learner_update, user_signup
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("course-map")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        learner = user_signup(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            display_name=form.cleaned_data["display_name"],
+            time_zone=form.cleaned_data["time_zone"],
+        )
+        login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {learner.display_name}! Your first lesson is ready.")
+        return redirect("course-map")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def profiles(request):
+    form = LearnerForm(
+        request.POST or None, user=request.user, initial={"time_zone": "UTC", "daily_xp_goal": 50}
+    )
+    if request.method == "POST" and form.is_valid():
+        learner = learner_create(
+            user=request.user,
+            display_name=form.cleaned_data["display_name"],
+            time_zone=form.cleaned_data["time_zone"],
+            select=True,
+        )
+        learner_update(
+            learner=learner,
+            **{
+                k: form.cleaned_data[k]
+                for k in ("display_name", "time_zone", "daily_xp_goal", "training_consent")
+            },
+        )
+        messages.success(request, f"Profile {learner.display_name} added and selected.")
+        return redirect("profiles")
+    return render(request, "accounts/profiles.html", {"form": form, "profiles": request.user.learners.all()})
+
+
+@login_required
+def profile_edit(request, learner_id: int):
+    learner = get_object_or_404(Learner, pk=learner_id, user=request.user)
+    form = LearnerForm(request.POST or None, instance=learner, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        learner_update(learner=learner, **form.cleaned_data)
+        messages.success(request, "Profile saved.")
+        return redirect("profiles")
+    return render(request, "accounts/profile_edit.html", {"form": form, "learner": learner})
+
+
+@login_required
+@require_POST
+def profile_switch(request, learner_id: int):
+    learner = get_object_or_404(Learner, pk=learner_id, user=request.user)
+    learner_select(learner=learner)
+    messages.info(request, f"Now learning as {learner.display_name}.")
+    next_url = request.POST.get("next") or "course-map"
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    return redirect("course-map")

@@ -1,0 +1,65 @@
+"""Project-wide fixtures: named people (Zulip style) and the loaded curriculum."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_DIR = Path(__file__).resolve().parent
+ISLR_DIR = Path(os.environ.get("SIGNLEARN_ISLR_DIR", REPO_DIR.parent / "shared" / "islr"))
+SHARED_MODELS_DIR = Path(os.environ.get("SIGNLEARN_SHARED_MODELS_DIR", REPO_DIR.parent / "shared" / "models"))
+
+
+def shared_clip(name: str) -> Path:
+    """A real clip from ../shared/islr/videos, or skip the test saying why."""
+    path = ISLR_DIR / "videos" / name
+    if not path.exists():
+        pytest.skip(f"needs the shared ISLR clips: {path} is absent (set SIGNLEARN_ISLR_DIR)")
+    return path
+
+
+@pytest.fixture
+def curriculum(db):
+    from lessons.services import curriculum_load
+
+    curriculum_load()
+
+
+def make_learner(username: str, display_name: str, *, staff: bool = False, time_zone: str = "UTC"):
+    from accounts.services import user_signup
+
+    learner = user_signup(
+        username=username,
+        email=f"{username}@example.org",
+        password="correct horse battery",
+        display_name=display_name,
+        time_zone=time_zone,
+    )
+    if staff:
+        learner.user.is_staff = learner.user.is_superuser = True
+        learner.user.save()
+    return learner
+
+
+@pytest.fixture
+def hamlet(db):
+    """A parent learning on their own account."""
+    return make_learner("hamlet", "Hamlet")
+
+
+@pytest.fixture
+def ophelia(db):
+    """Another family's parent: must never see Hamlet's things."""
+    return make_learner("ophelia", "Ophelia", time_zone="America/New_York")
+
+
+@pytest.fixture
+def iago(db):
+    """Staff: manages the curriculum."""
+    return make_learner("iago", "Iago", staff=True)
+
+
+@pytest.fixture
+def hamlet_client(client, hamlet):
+    client.force_login(hamlet.user)
+    return client

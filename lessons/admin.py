@@ -1,0 +1,118 @@
+from django.contrib import admin, messages
+
+from .models import Course, Lesson, Sign, TutorialVideo, Unit
+from .services import tutorial_queue_check
+
+
+class UnitInline(admin.TabularInline):
+    model = Unit
+    extra = 0
+    fields = ("order", "title", "slug")
+
+
+class LessonInline(admin.TabularInline):
+    model = Lesson
+    extra = 0
+    fields = ("order", "title", "slug")
+
+
+class SignInline(admin.TabularInline):
+    model = Sign
+    extra = 0
+    fields = ("order", "name", "index", "description")
+    readonly_fields = ("name", "index")
+    can_delete = False
+
+
+class TutorialInline(admin.TabularInline):
+    model = TutorialVideo
+    extra = 0
+    fields = ("file", "title", "is_evaluation", "qa_status", "qa_rank")
+    readonly_fields = ("qa_status", "qa_rank")
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug")
+    inlines = [UnitInline]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("order", "title", "course")
+    list_display_links = ("title",)
+    inlines = [LessonInline]
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ("title", "unit", "order")
+    list_filter = ("unit",)
+    inlines = [SignInline]
+
+
+@admin.register(Sign)
+class SignAdmin(admin.ModelAdmin):
+    list_display = ("name", "index", "lesson", "tutorial_count")
+    list_filter = ("lesson__unit",)
+    search_fields = ("name", "description")
+    readonly_fields = ("index", "name")
+    inlines = [TutorialInline]
+
+    @admin.display(description="Tutorials")
+    def tutorial_count(self, sign: Sign) -> int:
+        return sign.tutorials.count()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("lesson").prefetch_related("tutorials")
+
+    def has_add_permission(self, request):
+        return False  # the vocabulary is fixed by the model's 250 outputs
+
+
+@admin.register(TutorialVideo)
+class TutorialVideoAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "sign",
+        "duration_s",
+        "qa_status",
+        "qa_rank",
+        "qa_model_version",
+        "is_evaluation",
+    )
+    list_filter = ("qa_status", "is_evaluation")
+    search_fields = ("sign__name", "title", "source")
+    autocomplete_fields = ("sign",)
+    readonly_fields = (
+        "duration_s",
+        "width",
+        "height",
+        "qa_status",
+        "qa_rank",
+        "qa_top10",
+        "qa_detected",
+        "qa_model_version",
+        "qa_message",
+        "landmarks",
+        "created_at",
+    )
+    actions = ["recheck"]
+
+    def save_model(self, request, obj, form, change):
+        new_file = "file" in form.changed_data
+        super().save_model(request, obj, form, change)
+        if new_file:
+            from ml.video import probe_video
+
+            info = probe_video(obj.file.path)
+            obj.duration_s, obj.width, obj.height = info.duration_s, info.width, info.height
+            obj.qa_status = TutorialVideo.QAStatus.PENDING
+            obj.save(update_fields=["duration_s", "width", "height", "qa_status"])
+            tutorial_queue_check(tutorial=obj)
+
+    @admin.action(description="Re-run the recognition check")
+    def recheck(self, request, queryset):
+        for tutorial in queryset:
+            tutorial_queue_check(tutorial=tutorial)
+        messages.info(request, f"Queued {queryset.count()} check(s).")

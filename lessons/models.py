@@ -1,0 +1,109 @@
+import uuid
+from pathlib import Path
+
+from django.db import models
+
+from .validators import validate_clip_upload
+
+
+class Course(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Unit(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="units")
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    order = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["course_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["course", "order"], name="unique_unit_order")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Lesson(models.Model):
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="lessons")
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=120)
+    order = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["unit__order", "order"]
+        constraints = [models.UniqueConstraint(fields=["unit", "order"], name="unique_lesson_order")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Sign(models.Model):
+    """One of the 250 ISLR signs; `index` is its output index in every Kaggle-contract model."""
+
+    index = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(max_length=40, unique=True)
+    lesson = models.ForeignKey(Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="signs")
+    order = models.PositiveIntegerField(default=0)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["lesson__unit__order", "lesson__order", "order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """Display name: dataset names are lowercase single tokens."""
+        return self.name if self.name.isupper() else self.name.replace("_", " ").capitalize()
+
+
+def tutorial_upload_to(instance: "TutorialVideo", filename: str) -> str:
+    # A generated name: two uploads never overwrite each other, and names leak nothing.
+    return f"tutorials/{instance.sign.index:03d}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class TutorialVideo(models.Model):
+    class QAStatus(models.TextChoices):
+        PENDING = "pending", "Pending"
+        OK = "ok", "Recognised (in top-10)"
+        FLAGGED = "flagged", "Flagged: own sign not in top-10"
+        FAILED = "failed", "Could not be processed"
+
+    sign = models.ForeignKey(Sign, on_delete=models.CASCADE, related_name="tutorials")
+    file = models.FileField(upload_to=tutorial_upload_to, validators=[validate_clip_upload])
+    title = models.CharField(max_length=120, blank=True)
+    source = models.CharField(
+        max_length=200, blank=True, help_text="Where the clip comes from (for imports: the file name)."
+    )
+    duration_s = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    is_evaluation = models.BooleanField(default=False, help_text="Part of the model evaluation set.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Quality check by the recognition pipeline (filled by the worker).
+    qa_status = models.CharField(max_length=10, choices=QAStatus.choices, default=QAStatus.PENDING)
+    qa_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    qa_top10 = models.JSONField(default=list, blank=True)
+    qa_detected = models.JSONField(default=dict, blank=True)
+    qa_model_version = models.CharField(max_length=120, blank=True)
+    qa_message = models.CharField(max_length=300, blank=True)
+    landmarks = models.FileField(upload_to="tutorial-landmarks/", blank=True)
+
+    class Meta:
+        ordering = ["sign__index", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source"], condition=~models.Q(source=""), name="unique_tutorial_source"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.sign.name} tutorial"

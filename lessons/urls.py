@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("learn/", views.course_map_view, name="course-map"),
+    path("learn/lessons/<slug:slug>/", views.lesson_detail, name="lesson-detail"),
+    path("signs/", views.explorer, name="explorer"),
+    path("signs/<int:index>/", views.sign_redirect, name="sign-by-index"),
+    path("signs/<str:name>/", views.sign_detail, name="sign-detail"),
+    path("media/tutorials/<int:tutorial_id>/", views.tutorial_media, name="tutorial-media"),
+]
