@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "practice",
     "progress",
     "api",
+    "registry",
     "signlearn",  # project-wide commands (runstack) and health checks
 ]
 
