@@ -1,0 +1,287 @@
+"""Writes of progress: count a graded attempt once, recompute from history, delete a learner's data."""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+from fsrs import Card, State
+
+from accounts.models import Learner
+from lessons.models import Sign
+from practice.models import Attempt, AttemptResult
+
+from . import rules
+from .models import Badge, DailyActivity, LearnerProgress, ProgressEvent, ReviewCard, SignProgress
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def progress_record_attempt(*, attempt: Attempt, result: AttemptResult) -> None:
+    """Count one graded attempt towards its learner's progress, exactly once.
+
+    Called by the grading service inside the transaction that saves the result, so progress is never
+    half-updated; a re-run for the same attempt (task retry) finds its ProgressEvent and does nothing.
+    """
+    learner = attempt.learner
+    # Serialise progress updates of one learner (two workers may grade two of their attempts at once).
+    progress, _ = LearnerProgress.objects.select_for_update().get_or_create(learner=learner)
+    if ProgressEvent.objects.filter(attempt_id=attempt.pk).exists():
+        return
+    event = ProgressEvent.objects.create(
+        **_event_fields(attempt=attempt, result=result, time_zone=learner.time_zone)
+    )
+
+    day = DailyActivity.objects.filter(learner=learner, date=event.local_date).first()
+    if day is None:
+        day = DailyActivity(learner=learner, date=event.local_date, time_zone=event.time_zone)
+    _daily_add(day, event)
+    day.save()
+
+    sign_progress = SignProgress.objects.filter(learner=learner, sign_id=event.sign_id).first()
+    was_passed = was_mastered = False
+    if sign_progress is None:
+        sign_progress = SignProgress(learner=learner, sign_id=event.sign_id)
+    else:
+        was_passed, was_mastered = sign_progress.passes > 0, sign_progress.mastered_at is not None
+    _sign_progress_add(sign_progress, event)
+    sign_progress.save()
+
+    card = ReviewCard.objects.filter(learner=learner, sign_id=event.sign_id).first()
+    card = _card_review(card or ReviewCard(learner=learner, sign_id=event.sign_id), event)
+    card.save()
+
+    progress.xp_total += event.xp
+    progress.level = rules.level_for_xp(progress.xp_total).level
+    progress.attempts += 1
+    progress.passes += event.passed
+    progress.reviews += event.is_review
+    progress.signs_passed += sign_progress.passes > 0 and not was_passed
+    progress.signs_mastered += sign_progress.mastered_at is not None and not was_mastered
+    streak = rules.streak_fold(_active_days(DailyActivity.objects.filter(learner=learner)))
+    _progress_set_streak(progress, streak)
+    progress.save()
+
+    first_pass = sign_progress.passes > 0 and not was_passed
+    facts = _badge_facts(progress=progress, learner=learner, curriculum_changed=first_pass)
+    have = set(Badge.objects.filter(learner=learner).values_list("code", flat=True))
+    Badge.objects.bulk_create(
+        Badge(learner=learner, code=code, earned_at=event.practised_at)
+        for code in sorted(rules.badges_earned(facts) - have)
+    )
+
+
+def _event_fields(*, attempt: Attempt, result: AttemptResult, time_zone: str) -> dict:
+    practised_at = attempt.created_at
+    return {
+        "attempt": attempt,
+        "learner_id": attempt.learner_id,
+        "sign_id": attempt.sign_id,
+        "xp": result.xp,
+        "passed": result.passed,
+        "rank": result.rank,
+        "is_review": attempt.is_review,
+        "practised_at": practised_at,
+        "graded_at": result.graded_at or timezone.now(),
+        "time_zone": time_zone,
+        "local_date": rules.local_date(practised_at, time_zone),
+    }
+
+
+def _daily_add(day: DailyActivity, event: ProgressEvent) -> None:
+    day.xp += event.xp
+    day.attempts += 1
+    day.passes += event.passed
+    day.first_at = min(day.first_at, event.practised_at) if day.first_at else event.practised_at
+    day.last_at = max(day.last_at, event.practised_at) if day.last_at else event.practised_at
+
+
+def _sign_progress_add(sp: SignProgress, event: ProgressEvent) -> None:
+    sp.attempts += 1
+    sp.passes += event.passed
+    sp.rank_sum += event.rank if event.rank is not None else rules.MISS_RANK
+    if event.rank is not None and (sp.best_rank is None or event.rank < sp.best_rank):
+        sp.best_rank = event.rank
+    if sp.last_attempt_at is None or event.practised_at >= sp.last_attempt_at:
+        sp.last_attempt_at = event.practised_at
+        sp.last_rank = event.rank
+        sp.last_passed = event.passed
+    if sp.first_attempt_at is None or event.practised_at < sp.first_attempt_at:
+        sp.first_attempt_at = event.practised_at
+        sp.first_try_passed = event.passed
+    if event.passed and (sp.first_passed_at is None or event.practised_at < sp.first_passed_at):
+        sp.first_passed_at = event.practised_at
+    if rules.is_mastery_pass(event.rank):
+        days = set(sp.mastery_days) | {event.local_date.isoformat()}
+        sp.mastery_days = sorted(days)
+        if sp.mastered_at is None and rules.sign_is_mastered(date.fromisoformat(d) for d in days):
+            sp.mastered_at = event.practised_at
+
+
+def _card_review(card: ReviewCard, event: ProgressEvent) -> ReviewCard:
+    """Apply one attempt to the sign's FSRS card (rating from the rank, DESIGN §4)."""
+    if card.last_review is None and card.due is None:
+        fsrs_card = Card(card_id=1, due=event.graded_at)
+    else:
+        fsrs_card = Card(
+            card_id=1,
+            state=State(card.state),
+            step=card.step,
+            stability=card.stability,
+            difficulty=card.difficulty,
+            due=card.due,
+            last_review=card.last_review,
+        )
+    before = fsrs_card.state
+    after = rules.card_review(fsrs_card, rank=event.rank, at=event.graded_at)
+    card.state = after.state.value
+    card.step = after.step
+    card.stability = after.stability
+    card.difficulty = after.difficulty
+    card.due = after.due
+    card.last_review = after.last_review
+    card.reps += 1
+    card.lapses += before == State.Review and after.state == State.Relearning
+    return card
+
+
+def _active_days(rows: Iterable[DailyActivity]) -> list[rules.ActiveDay]:
+    return [
+        rules.ActiveDay(date=row.date, time_zone=row.time_zone, first_at=row.first_at, last_at=row.last_at)
+        for row in rows
+    ]
+
+
+def _progress_set_streak(progress: LearnerProgress, streak: rules.StreakState) -> None:
+    progress.streak_current = streak.current
+    progress.streak_longest = streak.longest
+    progress.streak_freezes = streak.freezes
+    progress.streak_freezes_used = streak.freezes_used
+    progress.frozen_dates = [d.isoformat() for d in streak.frozen_dates]
+    progress.last_active_date = streak.last_day.date if streak.last_day else None
+
+
+def curriculum_structure() -> tuple[dict[str, list[int]], list[list[int]]]:
+    """Sign ids per unit slug and per lesson (course order): what unit and lesson badges need."""
+    units: dict[str, list[int]] = defaultdict(list)
+    lessons: dict[int, list[int]] = defaultdict(list)
+    rows = Sign.objects.filter(lesson__isnull=False).values_list("id", "lesson_id", "lesson__unit__slug")
+    for sign_id, lesson_id, unit_slug in rows.order_by("lesson__unit__order", "lesson__order", "order"):
+        units[unit_slug].append(sign_id)
+        lessons[lesson_id].append(sign_id)
+    return dict(units), list(lessons.values())
+
+
+def _badge_facts(
+    *, progress: LearnerProgress, learner: Learner, curriculum_changed: bool
+) -> rules.BadgeFacts:
+    completed_units: frozenset[str] = frozenset()
+    perfect = 0
+    if curriculum_changed:  # unit and lesson badges can only change when a sign is passed for the first time
+        unit_signs, lesson_signs = curriculum_structure()
+        passed, first_try = set(), set()
+        for sign_id, first_try_passed in SignProgress.objects.filter(
+            learner=learner, passes__gt=0
+        ).values_list("sign_id", "first_try_passed"):
+            passed.add(sign_id)
+            if first_try_passed:
+                first_try.add(sign_id)
+        completed_units = rules.units_completed(unit_signs, passed)
+        perfect = rules.perfect_lesson_count(lesson_signs, first_try)
+    return rules.BadgeFacts(
+        signs_passed=progress.signs_passed,
+        longest_streak=progress.streak_longest,
+        completed_units=completed_units,
+        perfect_lessons=perfect,
+        reviews=progress.reviews,
+    )
+
+
+@transaction.atomic
+def progress_recompute(*, learner: Learner) -> LearnerProgress:
+    """Rebuild every derived progress row of `learner` from the attempt history.
+
+    Events keep the time zone the learner practised in; graded attempts without an event (e.g. graded
+    before this app existed) get one in the learner's current zone.
+    """
+    learner = Learner.objects.select_for_update().get(pk=learner.pk)
+    missing = AttemptResult.objects.filter(attempt__learner=learner, attempt__progress_event__isnull=True)
+    ProgressEvent.objects.bulk_create(
+        ProgressEvent(**_event_fields(attempt=result.attempt, result=result, time_zone=learner.time_zone))
+        for result in missing.select_related("attempt")
+    )
+    # Results are the source of truth for XP and rank (an admin may have corrected one).
+    events = list(
+        ProgressEvent.objects.filter(learner=learner)
+        .select_related("attempt__result")
+        .order_by("practised_at", "attempt_id")
+    )
+    for event in events:
+        event.xp, event.passed, event.rank = (
+            event.attempt.result.xp,
+            event.attempt.result.passed,
+            event.attempt.result.rank,
+        )
+        event.is_review = event.attempt.is_review
+    ProgressEvent.objects.bulk_update(events, ["xp", "passed", "rank", "is_review"])
+
+    for model in (DailyActivity, SignProgress, ReviewCard, Badge, LearnerProgress):
+        model.objects.filter(learner=learner).delete()
+
+    days: dict[date, DailyActivity] = {}
+    signs: dict[int, SignProgress] = {}
+    progress = LearnerProgress(learner=learner)
+    unit_signs, lesson_signs = curriculum_structure()
+    earned: dict[str, datetime] = {}
+    for event in events:
+        day = days.get(event.local_date)
+        new_day = day is None
+        if new_day:
+            day = days[event.local_date] = DailyActivity(
+                learner=learner, date=event.local_date, time_zone=event.time_zone
+            )
+        _daily_add(day, event)
+        sp = signs.get(event.sign_id) or signs.setdefault(
+            event.sign_id, SignProgress(learner=learner, sign_id=event.sign_id)
+        )
+        _sign_progress_add(sp, event)
+        progress.xp_total += event.xp
+        progress.attempts += 1
+        progress.passes += event.passed
+        progress.reviews += event.is_review
+        _progress_set_streak(progress, rules.streak_fold(_active_days(days.values())))
+        passed = {s for s, p in signs.items() if p.passes}
+        facts = rules.BadgeFacts(
+            signs_passed=len(passed),
+            longest_streak=progress.streak_longest,
+            completed_units=rules.units_completed(unit_signs, passed),
+            perfect_lessons=rules.perfect_lesson_count(
+                lesson_signs, {s for s, p in signs.items() if p.passes and p.first_try_passed}
+            ),
+            reviews=progress.reviews,
+        )
+        for code in rules.badges_earned(facts):
+            earned.setdefault(code, event.practised_at)
+
+    progress.level = rules.level_for_xp(progress.xp_total).level
+    progress.signs_passed = sum(1 for p in signs.values() if p.passes)
+    progress.signs_mastered = sum(1 for p in signs.values() if p.mastered_at is not None)
+    progress.save()
+    DailyActivity.objects.bulk_create(days.values())
+    SignProgress.objects.bulk_create(signs.values())
+    cards = []
+    for sign_id in signs:
+        card = ReviewCard(learner=learner, sign_id=sign_id)
+        for event in sorted(
+            (e for e in events if e.sign_id == sign_id), key=lambda e: (e.graded_at, e.attempt_id)
+        ):
+            card = _card_review(card, event)
+        cards.append(card)
+    ReviewCard.objects.bulk_create(cards)
+    Badge.objects.bulk_create(
+        Badge(learner=learner, code=code, earned_at=at) for code, at in sorted(earned.items())
+    )
+    return progress
