@@ -122,7 +122,8 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SignLearn <no-reply@signlearn.local>")
 
 # --- Celery -----------------------------------------------------------------------------------
-BROKER_DIR = VAR_DIR / "broker"
+# Tests give each session (and its worker processes) a broker folder of its own.
+BROKER_DIR = Path(os.environ.get("SIGNLEARN_BROKER_DIR", VAR_DIR / "broker"))
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("queue", "processed"):
