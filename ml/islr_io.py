@@ -116,7 +116,9 @@ def write_train_csv(rows: Iterable[dict], root: str | os.PathLike) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     is_new = not path.exists() or path.stat().st_size == 0
     with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=TRAIN_CSV_COLUMNS, extrasaction="raise", lineterminator="\n")
+        writer = csv.DictWriter(
+            handle, fieldnames=TRAIN_CSV_COLUMNS, extrasaction="raise", lineterminator="\n"
+        )
         if is_new:
             writer.writeheader()
         for row in rows:

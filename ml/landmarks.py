@@ -10,8 +10,12 @@ gives exactly the landmarks of a fresh one.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,6 +122,30 @@ def extract_video(path, **read_video_kwargs) -> Landmarks:
 
     video = read_video(path, **read_video_kwargs)
     return get_extractor().extract(video.frames, timestamps_s=video.timestamps_s)
+
+
+@contextlib.contextmanager
+def quiet_native_logs() -> Iterator[None]:
+    """Hold back what MediaPipe's C++ code writes to fd 2 (absl/TFLite notices, 8 lines per video).
+
+    Meant for command-line tools: it redirects the whole process's fd 2, so Python output written to
+    sys.stderr meanwhile is held back too. The held text is replayed if the block raises.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            held.seek(0)
+            os.write(2, held.read())
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -70,7 +70,9 @@ def render_contact_sheet(
     landmarks = _as_landmarks(landmarks)
     if landmarks.n_frames == 0:
         raise ValueError("no landmark frames to render")
-    picks = np.unique(np.linspace(0, landmarks.n_frames - 1, num=min(n, landmarks.n_frames)).round().astype(int))
+    picks = np.unique(
+        np.linspace(0, landmarks.n_frames - 1, num=min(n, landmarks.n_frames)).round().astype(int)
+    )
     tiles = []
     for i in picks:
         tile = _fit_width(_draw_frame(video, landmarks, int(i), canvas_size), tile_width)
@@ -84,7 +86,9 @@ def render_contact_sheet(
     rows = [np.hstack(tiles[r : r + columns]) for r in range(0, len(tiles), columns)]
     sheet = np.vstack(rows)
     _write_png(sheet, Path(out_png))
-    return Rendered(path=Path(out_png), n_frames=len(picks), width=sheet.shape[1], height=sheet.shape[0], codec="png")
+    return Rendered(
+        path=Path(out_png), n_frames=len(picks), width=sheet.shape[1], height=sheet.shape[0], codec="png"
+    )
 
 
 def render_thumbnail(
@@ -152,7 +156,9 @@ def _fps(video: Video | None, landmarks: Landmarks) -> float:
     return video.fps if video is not None else 30.0
 
 
-def _draw_frame(video: Video | None, landmarks: Landmarks, i: int, canvas_size: tuple[int, int]) -> np.ndarray:
+def _draw_frame(
+    video: Video | None, landmarks: Landmarks, i: int, canvas_size: tuple[int, int]
+) -> np.ndarray:
     if video is None:
         width, height = canvas_size
         image = np.empty((height, width, 3), dtype=np.uint8)

@@ -61,7 +61,6 @@ class Video:
         return len(self.frames)
 
 
-
 def probe_video(
     path: VideoSource,
     *,
@@ -297,4 +296,3 @@ def _source_size(path: VideoSource) -> int:
     size = path.seek(0, os.SEEK_END)
     path.seek(position)
     return size
-
