@@ -63,3 +63,44 @@ def iago(db):
 def hamlet_client(client, hamlet):
     client.force_login(hamlet.user)
     return client
+
+
+CHROMIUM = Path(os.environ.get("SIGNLEARN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT_DIR = REPO_DIR / "var" / "screenshots"
+
+
+@pytest.fixture
+def chromium_page(tmp_path):
+    """A headless Debian Chromium page driven by Playwright (no browser download, fresh profile).
+
+    Tests that need extra flags (a fake camera) parametrize `chromium_args` indirectly.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Debian chromium at {CHROMIUM} (scripts/ensure_test_tools.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the Django ORM calls in the test body are
+    # still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS + list(getattr(chromium_page, "extra_args", [])),
+            viewport={"width": 1280, "height": 900},
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()

@@ -1,0 +1,90 @@
+import shutil
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from conftest import shared_clip
+from lessons.models import Sign, TutorialVideo
+from lessons.services import tutorial_import_folder
+
+
+@pytest.fixture
+def clip_folder(tmp_path):
+    """Three real shared clips, one with a name that does not match its index, one not a video."""
+    for name in ("105_happy_1.mp4", "106_hat_1.mp4"):
+        shutil.copy(shared_clip(name), tmp_path / name)
+    shutil.copy(shared_clip("105_happy_1.mp4"), tmp_path / "106_happy_9.mp4")
+    (tmp_path / "107_hate_1.mp4").write_bytes(b"not a video at all")
+    (tmp_path / "README.txt").write_text("ignored")
+    return tmp_path
+
+
+def test_import_creates_tutorials_once_and_rejects_bad_files(curriculum, clip_folder, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = tutorial_import_folder(folder=clip_folder)
+    assert result.created == 2
+    assert sorted(name for name, _ in result.rejected) == ["106_happy_9.mp4", "107_hate_1.mp4"]
+    assert len(callbacks) == 2  # one quality check queued per new tutorial
+    happy = TutorialVideo.objects.get(sign__name="happy")
+    assert happy.duration_s == pytest.approx(2.2, abs=1.5) and (happy.width, happy.height) == (640, 360)
+    assert happy.file.name.startswith("tutorials/105/") and "happy" not in happy.file.name
+
+    again = tutorial_import_folder(folder=clip_folder)
+    assert (again.created, again.skipped) == (0, 2)
+    assert TutorialVideo.objects.count() == 2
+
+
+def test_tutorial_video_is_served_to_learners_only(client, hamlet, curriculum, clip_folder):
+    tutorial_import_folder(folder=clip_folder)
+    tutorial = TutorialVideo.objects.get(sign__name="happy")
+    url = reverse("tutorial-media", args=[tutorial.pk])
+    assert client.get(url).status_code == 302
+    client.force_login(hamlet.user)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "video/mp4"
+    page = client.get(reverse("sign-detail", args=["happy"])).content.decode()
+    assert url in page and "<video" in page
+
+
+def admin_upload(client, content: bytes, name: str):
+    sign = Sign.objects.get(name="happy")
+    return client.post(
+        reverse("admin:lessons_tutorialvideo_add"),
+        {"sign": sign.pk, "title": "Happy", "file": SimpleUploadedFile(name, content, "video/mp4")},
+    )
+
+
+def test_admin_upload_of_a_real_clip_is_stored_and_checked(client, iago, curriculum, django_capture_on_commit_callbacks):
+    client.force_login(iago.user)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_upload(client, shared_clip("105_happy_1.mp4").read_bytes(), "happy.mp4")
+    assert response.status_code == 302
+    tutorial = TutorialVideo.objects.get()
+    assert tutorial.duration_s > 1 and tutorial.qa_status == "pending"
+    assert len(callbacks) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"\x00" * 4096, "fake.mp4", "read"),
+        (b"", "empty.mp4", "empty"),
+        (b"hello, I am text", "notes.mp4", "read"),
+    ],
+)
+def test_admin_upload_rejects_files_that_do_not_decode(client, iago, curriculum, content, name, message):
+    client.force_login(iago.user)
+    response = admin_upload(client, content, name)
+    assert response.status_code == 200
+    errors = " ".join(str(e) for e in response.context["adminform"].form.errors.get("file", []))
+    assert errors and (message in errors.lower() or "video" in errors.lower())
+    assert TutorialVideo.objects.count() == 0
+
+
+def test_admin_changelist_and_sign_pages_render(client, iago, curriculum, django_assert_max_num_queries):
+    client.force_login(iago.user)
+    for name in ("lessons_sign", "lessons_tutorialvideo", "lessons_lesson", "lessons_unit", "lessons_course"):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("admin:lessons_sign_changelist")).status_code == 200
