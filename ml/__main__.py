@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from ml.cli_model import MODEL_COMMANDS
 from ml.video import VideoError
 
 
@@ -222,7 +223,7 @@ def _timings_text(timings: dict[str, float]) -> str:
     return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items())
 
 
-COMMANDS = [add_extract_command, add_render_command]
+COMMANDS = [add_extract_command, add_render_command, *MODEL_COMMANDS]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,6 +32,11 @@ POSE_LEFT_SHOULDER, POSE_RIGHT_SHOULDER = 11, 12
 LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 146, 91, 181, 84, 17, 314, 405, 321, 375,
         78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)  # fmt: skip
 HAND_POINTS = 21
+# Face-mesh oval: forehead top, chin, right cheek, left cheek. A face's height/width is about constant,
+# so these four points tell the frame's aspect ratio (x and y are normalised by width and height).
+FACE_TOP, FACE_CHIN, FACE_SIDE_A, FACE_SIDE_B = 10, 152, 234, 454
+# Face height / face width in pixels, measured on the 640x360 training clips (median over frames).
+FACE_HEIGHT_OVER_WIDTH = 1.2
 EPS = 1e-6
 
 
@@ -42,6 +47,7 @@ class ModelConfig:
     n_frames: int = 32  # resampled sequence length
     use_lips: bool = False
     flip_dominant: bool = True  # mirror so the more-visible hand is always the "right" one
+    aspect_from_face: bool = True  # undo the frame's aspect ratio (portrait phone vs landscape webcam)
     dim: int = 128  # embedding width
     n_blocks: int = 2
     n_heads: int = 4
@@ -67,6 +73,7 @@ class PointLayout:
     right_hand: np.ndarray
     pose: np.ndarray
     lips: np.ndarray
+    face: np.ndarray  # the four face-oval points (top, chin, side, side)
     mirror: np.ndarray  # permutation of the selection that swaps left and right
     shoulders: tuple[int, int]  # positions of pose 11 and 12 in `rows`
 
@@ -78,8 +85,9 @@ class PointLayout:
 def point_layout(config: ModelConfig) -> PointLayout:
     pose_rows = [POSE.start + i for i in POSE_KEEP]
     lips_rows = [FACE.start + i for i in LIPS] if config.use_lips else []
+    face_rows = [FACE.start + i for i in (FACE_TOP, FACE_CHIN, FACE_SIDE_A, FACE_SIDE_B)]
     rows = (list(range(LEFT_HAND.start, LEFT_HAND.stop)) + list(range(RIGHT_HAND.start, RIGHT_HAND.stop))
-            + pose_rows + lips_rows)  # fmt: skip
+            + pose_rows + lips_rows + face_rows)  # fmt: skip
     position = {row: i for i, row in enumerate(rows)}
     mirror = list(range(len(rows)))
     for k in range(HAND_POINTS):
@@ -89,6 +97,8 @@ def point_layout(config: ModelConfig) -> PointLayout:
         if a in POSE_KEEP and b in POSE_KEEP:
             pa, pb = position[POSE.start + a], position[POSE.start + b]
             mirror[pa], mirror[pb] = pb, pa
+    side_a, side_b = position[FACE.start + FACE_SIDE_A], position[FACE.start + FACE_SIDE_B]
+    mirror[side_a], mirror[side_b] = side_b, side_a
     # Lips are symmetric as a contour but have no pair table here: mirroring flips x only.
     n_hands = 2 * HAND_POINTS
     return PointLayout(
@@ -96,7 +106,8 @@ def point_layout(config: ModelConfig) -> PointLayout:
         left_hand=np.arange(0, HAND_POINTS),
         right_hand=np.arange(HAND_POINTS, n_hands),
         pose=np.arange(n_hands, n_hands + len(pose_rows)),
-        lips=np.arange(n_hands + len(pose_rows), len(rows)),
+        lips=np.arange(n_hands + len(pose_rows), n_hands + len(pose_rows) + len(lips_rows)),
+        face=np.arange(len(rows) - len(face_rows), len(rows)),
         mirror=np.array(mirror, dtype=np.int32),
         shoulders=(position[POSE.start + POSE_LEFT_SHOULDER], position[POSE.start + POSE_RIGHT_SHOULDER]),
     )
@@ -147,8 +158,21 @@ def make_preprocess(config: ModelConfig):
         count = tf.reduce_sum(mask, axis=axis)
         return total / tf.maximum(count, 1.0), count
 
+    def frame_height_over_width(xy):
+        """Frame H/W from the face oval (mean over frames with a face); 9/16 when no face is seen."""
+        face = tf.gather(xy, layout.face, axis=1)  # [T, 4, 2]
+        height = tf.abs(face[:, 0, 1] - face[:, 1, 1])
+        width = tf.abs(face[:, 2, 0] - face[:, 3, 0])
+        ok = tf.logical_and(tf.equal(height * width, height * width), width > 1e-4)
+        ok = tf.logical_and(ok, height > 1e-4)
+        ratio = tf.where(ok, FACE_HEIGHT_OVER_WIDTH * width / tf.where(ok, height, 1.0), 0.0)
+        mean, count = masked_mean(ratio, ok, axis=0)
+        return tf.where(count > 0, mean, 9.0 / 16.0)
+
     def preprocess(points):
         xy = points[:, :, :2]
+        if config.aspect_from_face:
+            xy = xy * tf.stack([1.0, frame_height_over_width(xy)])
         n = tf.shape(xy)[0]
         left = part_present(xy, layout.left_hand)
         right = part_present(xy, layout.right_hand)

@@ -1,0 +1,155 @@
+"""`python -m ml predict|train|evaluate|export`: argparse wrappers registered by ml/__main__.py.
+
+train and export import TensorFlow (run them with .venv-train/bin/python); predict and evaluate need
+only LiteRT. Handlers return an exit code; bad input prints `error: <code>: <message>` (or a JSON
+object with --json) and returns 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+
+def _fail(args, code: str, message: str) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"error": code, "message": message}))
+    else:
+        print(f"error: {code}: {message}", file=sys.stderr)
+    return 1
+
+
+# --- predict ---------------------------------------------------------------------------------------
+
+
+def add_predict_command(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "predict", help="video or landmarks parquet -> top-10 signs", description="Top-k signs for one clip."
+    )
+    parser.add_argument("input", type=Path, help="VIDEO (mp4, webm, ...) or SEQ.parquet (ISLR layout)")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="model folder (default: the shipped ml/models)"
+    )
+    parser.add_argument("-k", type=int, default=10, help="how many signs (default 10)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.set_defaults(handler=run_predict)
+
+
+def run_predict(args) -> int:
+    from ml.inference import EmptyLandmarksError, get_classifier
+    from ml.landmarks import Landmarks
+    from ml.video import VideoError
+
+    if not args.input.is_file():
+        return _fail(args, "not_found", f"No such file: {args.input}")
+    started = time.perf_counter()
+    try:
+        if args.input.suffix.lower() == ".parquet":
+            from ml.islr_io import read_sequence
+
+            landmarks = Landmarks(data=read_sequence(args.input))
+        else:
+            from ml.landmarks import extract_video
+
+            landmarks = extract_video(args.input)
+    except VideoError as error:
+        return _fail(args, error.code, error.message)
+    except (ValueError, OSError) as error:
+        return _fail(args, "unreadable_sequence", f"{args.input}: {error}")
+    extracted = time.perf_counter()
+    try:
+        classifier = get_classifier(args.model)
+        predictions = classifier.top_k(landmarks.data, k=args.k)
+    except EmptyLandmarksError as error:
+        return _fail(args, "no_person", f"Nobody was detected in the clip ({error}).")
+    done = time.perf_counter()
+    detected = landmarks.detection_rates()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "model": asdict(classifier.info),
+                    "frames": landmarks.n_frames,
+                    "detected": {k: round(v, 4) for k, v in detected.items()},
+                    f"top{args.k}": [asdict(p) for p in predictions],
+                }
+            )
+        )
+        return 0
+    info = classifier.info
+    print(
+        f"{args.input.name}: {landmarks.n_frames} frames | "
+        + " ".join(f"{k} {v:.0%}" for k, v in detected.items())
+    )
+    print(f"model {info.name} {info.version} ({info.sha256[:12]}) | landmarks {extracted - started:.2f} s, "
+          f"inference {(done - extracted) * 1000:.1f} ms")  # fmt: skip
+    print(f"{'rank':>4}  {'sign':<16} {'index':>5}  {'score':>6}")
+    for rank, p in enumerate(predictions, 1):
+        print(f"{rank:>4}  {p.sign:<16} {p.index:>5}  {p.score:>6.3f}")
+    return 0
+
+
+# --- train / export (TensorFlow) -------------------------------------------------------------------
+
+
+def _needs_tensorflow(args) -> int | None:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return _fail(args, "no_tensorflow", "TensorFlow is not installed here: run `make train-venv` and use "
+                     ".venv-train/bin/python -m ml ...")  # fmt: skip
+    return None
+
+
+def add_train_command(subparsers) -> None:
+    from ml import train
+
+    parser = subparsers.add_parser("train", help="train the seed model (needs .venv-train)",
+                                   description=train.__doc__.split("\n")[0])  # fmt: skip
+    train.add_arguments(parser)
+    parser.set_defaults(handler=run_train)
+
+
+def run_train(args) -> int:
+    from ml import train
+
+    return _needs_tensorflow(args) or train.run(args)
+
+
+def add_export_command(subparsers) -> None:
+    from ml import export
+
+    parser = subparsers.add_parser("export", help="trained run -> TFLite model folder (needs .venv-train)",
+                                   description=export.__doc__.split("\n")[0])  # fmt: skip
+    export.add_arguments(parser)
+    parser.set_defaults(handler=run_export)
+
+
+def run_export(args) -> int:
+    from ml import export
+
+    return _needs_tensorflow(args) or export.run(args)
+
+
+# --- evaluate --------------------------------------------------------------------------------------
+
+
+def add_evaluate_command(subparsers) -> None:
+    from ml import evaluate
+
+    parser = subparsers.add_parser("evaluate", help="top-1/5/10 of models and baselines on held-out data",
+                                   description=evaluate.__doc__.split("\n")[0])  # fmt: skip
+    evaluate.add_arguments(parser)
+    parser.set_defaults(handler=run_evaluate)
+
+
+def run_evaluate(args) -> int:
+    from ml import evaluate
+
+    return evaluate.run(args)
+
+
+MODEL_COMMANDS = [add_predict_command, add_train_command, add_evaluate_command, add_export_command]

@@ -1,0 +1,249 @@
+"""A folder of labelled clips (`<index>_<sign>_<n>.mp4`) -> a Kaggle-layout ISLR dataset, and splits.
+
+Extraction is the slow part (MediaPipe Holistic, ~0.3 s per clip-second on one core), so each clip's
+sequence is cached: a clip whose name, size and mtime are unchanged is not extracted again.
+The dataset then loads with the same code as the Kaggle data (`ml.islr_io.read_kaggle_dataset`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ml import islr_io
+
+log = logging.getLogger(__name__)
+
+CLIP_PATTERN = re.compile(
+    r"^(?P<index>\d+)_(?P<sign>.+)_(?P<n>\d+)\.(?P<ext>mp4|webm|mov|mkv)$", re.IGNORECASE
+)
+MANIFEST = "clips.json"
+# Clips of our folder have no signer ids: they all get this participant id (split by clip instead).
+CLIP_PARTICIPANT_ID = 0
+# Bump when extraction changes in a way that makes cached sequences stale.
+EXTRACTION_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    sign_index: int
+    sign: str
+    n: int
+
+    @property
+    def sequence_id(self) -> int:
+        """Stable id from the name: sign index * 1000 + clip number."""
+        return self.sign_index * 1000 + self.n
+
+
+@dataclass
+class BuildResult:
+    root: Path
+    n_clips: int
+    n_extracted: int  # clips extracted in this run (the rest came from the cache)
+    n_failed: int
+    seconds: float
+
+
+def islr_dir() -> Path:
+    """The shared ISLR folder (SIGNLEARN_ISLR_DIR, default ../shared/islr next to the repo)."""
+    default = Path(__file__).resolve().parent.parent.parent / "shared" / "islr"
+    return Path(os.environ.get("SIGNLEARN_ISLR_DIR", default))
+
+
+def default_dataset_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "var" / "datasets" / "islr-videos"
+
+
+def parse_clip_name(path: str | Path, sign_to_index: dict[str, int] | None = None) -> Clip:
+    """`97_go_3.mp4` -> Clip(sign_index=97, sign='go', n=3); the index must match the label map."""
+    path = Path(path)
+    match = CLIP_PATTERN.match(path.name)
+    if not match:
+        raise ValueError(f"{path.name}: not a clip name like <index>_<sign>_<n>.mp4")
+    clip = Clip(path=path, sign_index=int(match["index"]), sign=match["sign"], n=int(match["n"]))
+    if sign_to_index is not None and sign_to_index.get(clip.sign) != clip.sign_index:
+        raise ValueError(
+            f"{path.name}: sign {clip.sign!r} has index {sign_to_index.get(clip.sign)} in the label map"
+        )
+    return clip
+
+
+def list_clips(folder: str | Path, sign_to_index: dict[str, int] | None = None) -> list[Clip]:
+    """The labelled clips in a folder, sorted by (sign index, n); other files are ignored."""
+    clips = [
+        parse_clip_name(p, sign_to_index)
+        for p in sorted(Path(folder).iterdir())
+        if p.is_file() and CLIP_PATTERN.match(p.name)
+    ]
+    return sorted(clips, key=lambda c: (c.sign_index, c.n))
+
+
+def _fingerprint(path: Path) -> dict:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "extraction_version": EXTRACTION_VERSION}
+
+
+def build_dataset(
+    *,
+    clips_dir: str | Path,
+    out_dir: str | Path | None = None,
+    sign_to_index: dict[str, int] | None = None,
+    extract: Callable[[Path], object] | None = None,
+    progress: bool = False,
+) -> BuildResult:
+    """Extract every clip not already cached and (re)write `train.csv` and the clip manifest.
+
+    `extract(path) -> Landmarks` defaults to ml.landmarks.extract_video (injectable for tests).
+    A clip that fails to decode is logged and left out, not fatal.
+    """
+    if extract is None:
+        from ml.landmarks import extract_video as extract
+    root = Path(out_dir) if out_dir else default_dataset_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    manifest_path = root / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    clips = list_clips(clips_dir, sign_to_index)
+    started = time.perf_counter()
+    n_extracted = n_failed = 0
+    rows = []
+    iterator: Iterable[Clip] = clips
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(clips, desc="extract", unit="clip")
+    for clip in iterator:
+        relative = islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id)
+        entry = manifest.get(clip.path.name)
+        fingerprint = _fingerprint(clip.path)
+        cached = entry is not None and entry.get("fingerprint") == fingerprint and (root / relative).exists()
+        if not cached:
+            try:
+                landmarks = extract(clip.path)
+            except Exception as exc:  # a bad clip must not stop a 300-clip build
+                log.warning("skipping %s: %s", clip.path.name, exc)
+                n_failed += 1
+                continue
+            islr_io.write_sequence(landmarks.data, root / relative)
+            manifest[clip.path.name] = {
+                "fingerprint": fingerprint,
+                "path": relative,
+                "sequence_id": clip.sequence_id,
+                "sign": clip.sign,
+                "frames": int(landmarks.data.shape[0]),
+                "detected": landmarks.detection_rates(),
+            }
+            n_extracted += 1
+            # Save as we go so an interrupted build keeps what it extracted.
+            manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        rows.append(
+            {
+                "path": relative,
+                "participant_id": CLIP_PARTICIPANT_ID,
+                "sequence_id": clip.sequence_id,
+                "sign": clip.sign,
+            }
+        )
+    manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    train_csv = root / "train.csv"
+    train_csv.unlink(missing_ok=True)
+    islr_io.write_train_csv(rows, root)
+    return BuildResult(
+        root=root,
+        n_clips=len(rows),
+        n_extracted=n_extracted,
+        n_failed=n_failed,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@dataclass
+class Split:
+    train: list[dict]
+    val: list[dict]
+    method: str  # "signer" or "clip"
+
+
+def split_dataset(rows: list[dict], *, seed: int = 0, val_signer_share: float = 0.2) -> Split:
+    """Train/validation split that never scores anything seen in training.
+
+    With several signers (Kaggle data), whole signers are held out. Without (our clips, one
+    participant id), the split is by clip: each sign with at least two clips keeps one random clip
+    for training and holds out the others; signs with a single clip are training-only.
+    """
+    rng = random.Random(seed)
+    participants = sorted({row["participant_id"] for row in rows})
+    if len(participants) > 1:
+        n_val = max(1, round(len(participants) * val_signer_share))
+        held = set(rng.sample(participants, n_val))
+        return Split(
+            train=[r for r in rows if r["participant_id"] not in held],
+            val=[r for r in rows if r["participant_id"] in held],
+            method="signer",
+        )
+    by_sign: dict[str, list[dict]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r["sequence_id"]):
+        by_sign[row["sign"]].append(row)
+    train, val = [], []
+    for sign in sorted(by_sign):
+        group = by_sign[sign]
+        keep = rng.randrange(len(group))
+        train.append(group[keep])
+        val.extend(row for i, row in enumerate(group) if i != keep)
+    return Split(train=train, val=val, method="clip")
+
+
+def read_rows(root: str | Path) -> list[dict]:
+    """train.csv rows (no landmarks loaded), with ints for the ids."""
+    import csv
+
+    with open(Path(root) / "train.csv", newline="") as handle:
+        return [
+            {
+                "path": r["path"],
+                "participant_id": int(r["participant_id"]),
+                "sequence_id": int(r["sequence_id"]),
+                "sign": r["sign"],
+            }
+            for r in csv.DictReader(handle)
+        ]
+
+
+def load_sign_map(path: str | Path | None = None) -> dict[str, int]:
+    path = Path(path) if path else islr_dir() / "sign_to_prediction_index_map.json"
+    return json.loads(Path(path).read_text())
+
+
+def main_build(argv: list[str] | None = None) -> int:
+    """`python -m ml.dataset_build [CLIPS_DIR] [-o OUT]`: build (or refresh) the clip dataset."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m ml.dataset_build", description=main_build.__doc__)
+    parser.add_argument("clips_dir", nargs="?", default=None, help="default: $SIGNLEARN_ISLR_DIR/videos")
+    parser.add_argument("-o", "--out", default=None, help=f"default: {default_dataset_dir()}")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    result = build_dataset(
+        clips_dir=args.clips_dir or islr_dir() / "videos",
+        out_dir=args.out,
+        sign_to_index=load_sign_map(),
+        progress=True,
+    )
+    print(
+        f"{result.n_clips} clips in {result.root} ({result.n_extracted} extracted, "
+        f"{result.n_failed} failed) in {result.seconds:.0f} s"
+    )
+    return 0 if result.n_clips else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main_build())

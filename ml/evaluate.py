@@ -1,0 +1,237 @@
+"""Score models (ours, the reference TFLite models, the 1-NN DTW baseline) on the same sequences.
+
+    python -m ml evaluate --model ml/models --model ../shared/models/gislr-prabhanjan \
+        --baseline knn-dtw --videos ../shared/islr/videos --subset heldout
+
+`--subset heldout` scores only what `ml.dataset_build.split_dataset` holds out (other signers, or
+without signer ids the other clips of signs that have several); the DTW baseline then uses the
+training part as its references, so nothing it is scored on is one of its references.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ml.dataset_build import (
+    build_dataset,
+    default_dataset_dir,
+    islr_dir,
+    load_sign_map,
+    read_rows,
+    split_dataset,
+)
+from ml.inference import MODEL_FILENAME, SignClassifier
+from ml.islr_io import read_sequence
+
+BASELINES = ("knn-dtw",)
+SUBSETS = ("heldout", "train", "all")
+
+
+@dataclass
+class EvalResult:
+    model: str
+    n: int
+    top1: float
+    top5: float
+    top10: float
+    subset: str
+    per_sign: dict[str, dict] = field(default_factory=dict)  # sign -> {"n", "top1", "top10"}
+    confused: list[dict] = field(default_factory=list)  # [{"sign", "predicted", "count"}], most first
+    latency_ms: dict[str, float] = field(default_factory=dict)  # p50 / p95 per sequence
+    ranks: list[int | None] = field(default_factory=list, repr=False)  # 1-based rank of the true sign
+
+    def summary(self) -> dict:
+        return {"model": self.model, "subset": self.subset, "n": self.n, "top1": self.top1, "top5": self.top5,
+                "top10": self.top10}  # fmt: skip
+
+
+@dataclass
+class Example:
+    data: np.ndarray  # [T, 543, 3]
+    label: int
+    sign: str
+    sequence_id: int
+
+
+def score(predictor, examples: list[Example], *, name: str, subset: str) -> EvalResult:
+    """Rank of the true sign for each example under `predictor.probabilities`, and summaries."""
+    ranks: list[int | None] = []
+    times = []
+    per_sign: dict[str, list[int | None]] = defaultdict(list)
+    confused: Counter = Counter()
+    for ex in examples:
+        started = time.perf_counter()
+        probs = predictor.probabilities(ex.data)
+        times.append((time.perf_counter() - started) * 1000)
+        order = np.argsort(-probs, kind="stable")
+        rank = int(np.flatnonzero(order == ex.label)[0]) + 1
+        ranks.append(rank)
+        per_sign[ex.sign].append(rank)
+        if rank != 1:
+            confused[(ex.sign, predictor.labels[int(order[0])])] += 1
+    n = len(examples)
+
+    def within(k, values):
+        return float(np.mean([r is not None and r <= k for r in values])) if values else 0.0
+
+    return EvalResult(
+        model=name,
+        n=n,
+        top1=within(1, ranks),
+        top5=within(5, ranks),
+        top10=within(10, ranks),
+        subset=subset,
+        per_sign={
+            s: {"n": len(r), "top1": within(1, r), "top10": within(10, r)}
+            for s, r in sorted(per_sign.items())
+        },
+        confused=[{"sign": a, "predicted": b, "count": c} for (a, b), c in confused.most_common(10)],
+        latency_ms={"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95))}
+        if times
+        else {},
+        ranks=ranks,
+    )
+
+
+def load_examples(root: Path, rows: list[dict], sign_to_index: dict[str, int]) -> list[Example]:
+    return [
+        Example(read_sequence(root / r["path"]), sign_to_index[r["sign"]], r["sign"], r["sequence_id"])
+        for r in rows
+    ]
+
+
+def select_rows(rows: list[dict], subset: str, *, seed: int = 0) -> tuple[list[dict], list[dict]]:
+    """(rows to score, reference rows for the baseline) for a subset."""
+    if subset == "all":
+        return rows, rows
+    split = split_dataset(rows, seed=seed)
+    return (split.val, split.train) if subset == "heldout" else (split.train, split.train)
+
+
+def load_predictor(path: Path) -> tuple[SignClassifier, str]:
+    model_path = path / MODEL_FILENAME if path.is_dir() else path
+    classifier = SignClassifier(model_path)
+    return classifier, f"{classifier.info.name} {classifier.info.version}"
+
+
+def evaluate(
+    *,
+    models: list[Path],
+    data_dir: Path,
+    subset: str = "heldout",
+    baselines: tuple[str, ...] = (),
+    seed: int = 0,
+) -> list[EvalResult]:
+    """Evaluate every model and baseline on the same examples; results in the order given."""
+    sign_to_index = load_sign_map()
+    labels = [s for s, _ in sorted(sign_to_index.items(), key=lambda kv: kv[1])]
+    rows, reference_rows = select_rows(read_rows(data_dir), subset, seed=seed)
+    examples = load_examples(data_dir, rows, sign_to_index)
+    results = []
+    for path in models:
+        predictor, name = load_predictor(path)
+        results.append(score(predictor, examples, name=name, subset=subset))
+    for baseline in baselines:
+        if baseline != "knn-dtw":
+            raise ValueError(f"unknown baseline {baseline!r}")
+        if subset == "all":
+            raise ValueError("the DTW baseline needs held-out references: use --subset heldout")
+        from ml.baseline import KnnDtw
+
+        references = [(ex.data, ex.label) for ex in load_examples(data_dir, reference_rows, sign_to_index)]
+        knn = KnnDtw(references, labels)
+        results.append(score(knn, examples, name=f"knn-dtw ({len(references)} refs)", subset=subset))
+    return results
+
+
+def format_table(results: list[EvalResult]) -> str:
+    width = max(len(r.model) for r in results)
+    lines = [f"{'model':<{width}}  {'n':>4}  {'top1':>6}  {'top5':>6}  {'top10':>6}  {'p95 ms':>7}"]
+    for r in results:
+        p95 = r.latency_ms.get("p95", float("nan"))
+        lines.append(
+            f"{r.model:<{width}}  {r.n:>4}  {r.top1:>6.3f}  {r.top5:>6.3f}  {r.top10:>6.3f}  {p95:>7.1f}"
+        )
+    return "\n".join(lines)
+
+
+def format_details(result: EvalResult) -> str:
+    lines = [f"{result.model}: per-sign top-1 / top-10 (n)"]
+    for sign, stats in result.per_sign.items():
+        lines.append(f"  {sign:<14} {stats['top1']:.2f} / {stats['top10']:.2f} ({stats['n']})")
+    if result.confused:
+        lines.append("  most confused (true -> predicted: count): " + ", ".join(
+            f"{c['sign']}->{c['predicted']}: {c['count']}" for c in result.confused[:5]))  # fmt: skip
+    return "\n".join(lines)
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--model", type=Path, action="append", default=[],
+                        help="a model folder (model.tflite + label map) or .tflite file; repeatable")  # fmt: skip
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path, help="Kaggle-layout dataset (train.csv + train_landmark_files/)")
+    source.add_argument(
+        "--videos", type=Path, help="folder of <index>_<sign>_<n>.mp4 clips (extracted, cached)"
+    )
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="where --videos landmarks are cached (default var/datasets/<folder>; "
+                        "the shared clips use var/datasets/islr-videos)")  # fmt: skip
+    parser.add_argument("--subset", choices=SUBSETS, default="heldout",
+                        help="heldout (default): only held-out clips/signers; all: every sequence")  # fmt: skip
+    parser.add_argument("--baseline", choices=BASELINES, action="append", default=[])
+    parser.add_argument("--seed", type=int, default=0, help="split seed (as in training)")
+    parser.add_argument("--details", action="store_true", help="per-sign accuracy and confusions")
+    parser.add_argument("--out", type=Path, default=None, help="write the full results as JSON here")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON line per model, the first model last"
+    )
+
+
+def run(args) -> int:
+    started = time.perf_counter()
+    if not args.model and not args.baseline:
+        print("error: give at least one --model or --baseline")
+        return 2
+    data_dir = args.data
+    if args.videos is not None:
+        cache = args.cache or _default_cache(args.videos)
+        built = build_dataset(
+            clips_dir=args.videos, out_dir=cache, sign_to_index=load_sign_map(), progress=not args.json
+        )
+        data_dir = built.root
+    results = evaluate(
+        models=args.model,
+        data_dir=data_dir,
+        subset=args.subset,
+        baselines=tuple(args.baseline),
+        seed=args.seed,
+    )
+    seconds = time.perf_counter() - started
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"data": str(data_dir), "subset": args.subset, "seconds": seconds,
+                   "results": [{**asdict(r), "ranks": r.ranks} for r in results]}  # fmt: skip
+        args.out.write_text(json.dumps(payload, indent=1))
+    if args.json:
+        # One line per model; the first --model (or the baseline) is printed last, as the contract asks.
+        for result in results[1:] + results[:1]:
+            print(json.dumps(result.summary()))
+        return 0
+    print(f"{args.subset} sequences of {data_dir} ({seconds:.1f} s)")
+    print(format_table(results))
+    if args.details:
+        for result in results:
+            print(format_details(result))
+    return 0
+
+
+def _default_cache(videos: Path) -> Path:
+    if videos.resolve() == (islr_dir() / "videos").resolve():
+        return default_dataset_dir()
+    return default_dataset_dir().parent / videos.resolve().name

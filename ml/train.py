@@ -1,0 +1,396 @@
+"""Train the seed model on a Kaggle-layout dataset (TensorFlow; run in .venv-train).
+
+    python -m ml train --data var/datasets/islr-videos --split clip --run-dir var/runs/NAME
+
+A run directory gets: config.json, train.json (options, split, data), checkpoints/, model.keras,
+history.csv, metrics.json, and plots (curves.png, part_weights.png).
+Augmentation works on raw selected points in numpy (see ml.model), so the TF preprocessing that the
+exported model contains is exactly the one used in training.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ml.dataset_build import default_dataset_dir, load_sign_map, read_rows, split_dataset
+from ml.islr_io import read_sequence
+
+# Frame aspect of the training clips (640x360); augmentation rotates in pixel-proportional space.
+TRAIN_ASPECT = 16 / 9
+
+
+@dataclass(frozen=True)
+class Augment:
+    """Training-time augmentation strengths (0 disables each)."""
+
+    mirror_p: float = 0.5
+    rotate_deg: float = 15.0
+    scale: float = 0.15  # overall scale in [1 - s, 1 + s]
+    aspect: float = 0.15  # x vs y scale (other cameras' aspect ratios, distortion)
+    shift: float = 0.08
+    hand_rotate_deg: float = 12.0  # each hand around its wrist: hand-shape variation between signers
+    hand_scale: float = 0.12
+    time_stretch: float = 0.3  # length factor in [1 - s, 1 + s], with a non-uniform warp
+    crop: float = 0.1  # drop up to this share of frames at each end
+    frame_drop: float = 0.15  # drop each frame with this probability
+    part_drop_p: float = 0.05  # per frame and hand: hand not detected
+    pose_drop_p: float = 0.05  # whole clip: pose not detected in a random share of frames
+    noise: float = 0.002
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    epochs: int = 300
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.05
+    label_smoothing: float = 0.1
+    warmup_epochs: int = 10
+    repeats: int = 4  # augmented copies of each clip per epoch
+    patience: int = 60
+    monitor: str = "loss"  # early stopping on training loss: validation clips must not pick the model
+    seed: int = 0
+
+
+def augment_points(points: np.ndarray, layout, aug: Augment, rng: np.random.Generator) -> np.ndarray:
+    """One random variant of selected points [T, P, 3] (x, y normalised to the frame; NaN = missing)."""
+    from ml.model import mirror_points
+
+    pts = points.copy()
+    n = len(pts)
+    # Time: crop the ends, stretch with a smooth monotone warp, drop frames.
+    if aug.crop and n > 8:
+        start = rng.integers(0, int(n * aug.crop) + 1)
+        stop = n - rng.integers(0, int(n * aug.crop) + 1)
+        pts = pts[start:stop]
+        n = len(pts)
+    if aug.time_stretch:
+        new_n = max(2, round(n * rng.uniform(1 - aug.time_stretch, 1 + aug.time_stretch)))
+        u = np.linspace(0.0, 1.0, new_n)
+        bend = rng.uniform(-0.6, 0.6)  # |bend| < 1 keeps the warp monotone
+        warped = u + bend * np.sin(np.pi * u) / np.pi
+        pts = pts[np.round(warped * (n - 1)).astype(int)]
+        n = len(pts)
+    if aug.frame_drop and n > 8:
+        keep = rng.random(n) >= aug.frame_drop
+        if keep.sum() >= 4:
+            pts = pts[keep]
+            n = len(pts)
+    if aug.mirror_p and rng.random() < aug.mirror_p:
+        pts = mirror_points(pts, layout)
+
+    # Space, in pixel-proportional units (x * aspect) so that rotations are rotations.
+    xy = pts[..., :2].copy()
+    xy[..., 0] *= TRAIN_ASPECT
+    for hand in (layout.left_hand, layout.right_hand):
+        if aug.hand_rotate_deg or aug.hand_scale:
+            angle = np.deg2rad(rng.uniform(-aug.hand_rotate_deg, aug.hand_rotate_deg))
+            scale = rng.uniform(1 - aug.hand_scale, 1 + aug.hand_scale)
+            wrist = xy[:, hand[:1], :]
+            xy[:, hand, :] = wrist + _rotate(xy[:, hand, :] - wrist, angle) * scale
+    centre = np.nanmean(xy.reshape(-1, 2), axis=0) if np.isfinite(xy).any() else np.zeros(2)
+    angle = np.deg2rad(rng.uniform(-aug.rotate_deg, aug.rotate_deg))
+    scale = rng.uniform(1 - aug.scale, 1 + aug.scale)
+    aspect = rng.uniform(1 - aug.aspect, 1 + aug.aspect)
+    xy = _rotate(xy - centre, angle) * scale * np.array([aspect, 1.0 / aspect]) + centre
+    xy += rng.uniform(-aug.shift, aug.shift, size=2) * np.array([TRAIN_ASPECT, 1.0])
+    if aug.noise:
+        xy += rng.normal(0.0, aug.noise, size=xy.shape)
+    xy[..., 0] /= TRAIN_ASPECT
+    pts[..., :2] = xy
+
+    # Detection failures.
+    for hand in (layout.left_hand, layout.right_hand):
+        if aug.part_drop_p:
+            drop = rng.random(n) < aug.part_drop_p
+            pts[np.ix_(drop, hand)] = np.nan
+    if aug.pose_drop_p and rng.random() < aug.pose_drop_p:
+        drop = rng.random(n) < rng.uniform(0.2, 1.0)
+        pts[np.ix_(drop, layout.pose)] = np.nan
+    return pts.astype(np.float32)
+
+
+def _rotate(xy: np.ndarray, angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    return xy @ np.array([[c, s], [-s, c]], dtype=xy.dtype)
+
+
+@dataclass
+class Sample:
+    points: np.ndarray  # [T, P, 3]
+    label: int
+    sequence_id: int
+
+
+def load_samples(root: Path, rows: list[dict], sign_to_index: dict[str, int], layout) -> list[Sample]:
+    from ml.model import select_points
+
+    return [
+        Sample(
+            select_points(read_sequence(root / r["path"]), layout), sign_to_index[r["sign"]], r["sequence_id"]
+        )
+        for r in rows
+    ]
+
+
+def train(
+    *,
+    data_dir: Path,
+    run_dir: Path,
+    split: str,
+    config=None,
+    options: TrainOptions | None = None,
+    augment: Augment | None = None,
+    verbose: int = 1,
+) -> dict:
+    """Train one model; returns the metrics dict also written to run_dir/metrics.json.
+
+    split="clip" (or "signer", automatically, for multi-signer data) holds out what
+    ml.dataset_build.split_dataset holds out; split="all" trains on every sequence.
+    """
+    import keras
+    import tensorflow as tf
+
+    from ml.model import ModelConfig, build_classifier, make_preprocess, point_layout, save_config
+
+    config = config or ModelConfig()
+    options = options or TrainOptions()
+    augment = augment or Augment()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(options.seed)
+    rng = np.random.default_rng(options.seed)
+
+    sign_to_index = load_sign_map()
+    rows = read_rows(data_dir)
+    if split == "all":
+        train_rows, val_rows, method = rows, [], "none (all sequences)"
+    else:
+        parts = split_dataset(rows, seed=options.seed)
+        train_rows, val_rows, method = parts.train, parts.val, parts.method
+    layout = point_layout(config)
+    train_samples = load_samples(data_dir, train_rows, sign_to_index, layout)
+    val_samples = load_samples(data_dir, val_rows, sign_to_index, layout)
+
+    preprocess = tf.function(
+        make_preprocess(config), input_signature=[tf.TensorSpec([None, len(layout.rows), 3], tf.float32)]
+    )
+
+    def featurize(points_list):
+        feats, masks = zip(*(preprocess(tf.constant(p)) for p in points_list), strict=True)
+        return np.stack([f.numpy() for f in feats]), np.stack([m.numpy() for m in masks])
+
+    n_classes = config.n_classes
+
+    class AugmentedClips(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__(workers=1, use_multiprocessing=False)
+            self.order = np.arange(len(train_samples) * options.repeats)
+            rng.shuffle(self.order)
+
+        def __len__(self):
+            return math.ceil(len(self.order) / options.batch_size)
+
+        def __getitem__(self, i):
+            picked = [
+                train_samples[j % len(train_samples)]
+                for j in self.order[i * options.batch_size :][: options.batch_size]
+            ]
+            feats, masks = featurize([augment_points(s.points, layout, augment, rng) for s in picked])
+            labels = keras.utils.to_categorical([s.label for s in picked], n_classes)
+            return (feats, masks), labels
+
+        def on_epoch_end(self):
+            rng.shuffle(self.order)
+
+    model = build_classifier(config)
+    steps = len(AugmentedClips()) * options.epochs
+    warmup = len(AugmentedClips()) * options.warmup_epochs
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, steps - warmup, warmup_target=options.learning_rate, warmup_steps=warmup, alpha=0.02
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=options.weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=options.label_smoothing),
+        metrics=[
+            keras.metrics.CategoricalAccuracy(name="top1"),
+            keras.metrics.TopKCategoricalAccuracy(5, name="top5"),
+            keras.metrics.TopKCategoricalAccuracy(10, name="top10"),
+        ],
+    )
+    save_config(config, run_dir)
+    meta = {
+        "data": str(data_dir),
+        "split": method,
+        "n_train": len(train_samples),
+        "n_val": len(val_samples),
+        "train_sequence_ids": [s.sequence_id for s in train_samples],
+        "val_sequence_ids": [s.sequence_id for s in val_samples],
+        "options": dataclasses.asdict(options),
+        "augment": dataclasses.asdict(augment),
+        "params": int(model.count_params()),
+    }
+    (run_dir / "train.json").write_text(json.dumps(meta, indent=1))
+
+    validation = None
+    if val_samples:
+        vf, vm = featurize([s.points for s in val_samples])
+        validation = ((vf, vm), keras.utils.to_categorical([s.label for s in val_samples], n_classes))
+    (run_dir / "checkpoints").mkdir(exist_ok=True)
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(
+            run_dir / "checkpoints" / "best.weights.h5",
+            monitor=options.monitor,
+            save_best_only=True,
+            save_weights_only=True,
+        ),
+        keras.callbacks.EarlyStopping(
+            monitor=options.monitor, patience=options.patience, restore_best_weights=True
+        ),
+        keras.callbacks.CSVLogger(str(run_dir / "history.csv")),
+    ]
+    started = time.perf_counter()
+    history = model.fit(
+        AugmentedClips(),
+        validation_data=validation,
+        epochs=options.epochs,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    seconds = time.perf_counter() - started
+    model.save(run_dir / "model.keras")
+
+    from ml.model import part_weights
+
+    metrics = {
+        "epochs_run": len(history.history["loss"]),
+        "train_seconds": round(seconds, 1),
+        "part_weights": part_weights(model),
+        "params": int(model.count_params()),
+    }
+    if validation is not None:
+        values = model.evaluate(*validation, verbose=0, return_dict=True)
+        metrics["val"] = {k: float(values[k]) for k in ("top1", "top5", "top10", "loss")}
+        metrics["val"]["n"] = len(val_samples)
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    plot_history(history.history, run_dir / "curves.png")
+    plot_part_weights(metrics["part_weights"], run_dir / "part_weights.png")
+    return metrics
+
+
+def plot_history(history: dict, path: Path) -> None:
+    """Loss and accuracy per epoch (training on augmented clips; validation on held-out clips)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    ax_loss.plot(epochs, history["loss"], label="train (augmented)")
+    if "val_loss" in history:
+        ax_loss.plot(epochs, history["val_loss"], label="held-out clips")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
+    for key, style in (("top1", "-"), ("top10", "--")):
+        ax_acc.plot(epochs, history[key], style, color="C0", label=f"train {key}")
+        if f"val_{key}" in history:
+            ax_acc.plot(epochs, history[f"val_{key}"], style, color="C1", label=f"held-out {key}")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1))
+    for ax in (ax_loss, ax_acc):
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_part_weights(weights: dict[str, float], path: Path) -> None:
+    """The learned fusion weights: how much each body part contributes to the sign embedding."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    ax.bar(list(weights), list(weights.values()), color="C2")
+    for i, w in enumerate(weights.values()):
+        ax.text(i, w, f"{w:.2f}", ha="center", va="bottom")
+    ax.set(
+        ylabel="softmax weight", title="learned part-embedding weights", ylim=(0, max(weights.values()) * 1.2)
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def default_run_dir(name: str) -> Path:
+    return Path(__file__).resolve().parent.parent / "var" / "runs" / name
+
+
+def add_arguments(parser) -> None:
+    # Model defaults come from ModelConfig in run(): ml.model imports TensorFlow, parsing must not.
+    defaults = TrainOptions()
+    parser.add_argument("--data", type=Path, default=default_dataset_dir(), help="Kaggle-layout dataset dir")
+    parser.add_argument("--split", choices=("holdout", "all"), default="holdout",
+                        help="holdout: by signer, or by clip without signer ids; all: train on everything")  # fmt: skip
+    parser.add_argument("--run-dir", type=Path, default=None, help="default: var/runs/<timestamp>")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--lr", type=float, default=defaults.learning_rate)
+    parser.add_argument("--repeats", type=int, default=defaults.repeats)
+    parser.add_argument("--patience", type=int, default=defaults.patience)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--dim", type=int, default=None, help="embedding width (default 128)")
+    parser.add_argument("--blocks", type=int, default=None, help="Transformer blocks (default 2)")
+    parser.add_argument("--frames", type=int, default=None, help="resampled length (default 32)")
+    parser.add_argument("--dropout", type=float, default=None)
+    parser.add_argument("--lips", action="store_true", help="add a lips part")
+    parser.add_argument("--no-flip-dominant", action="store_true")
+    parser.add_argument("--no-aspect-from-face", action="store_true")
+    parser.add_argument("--no-augment", action="store_true")
+    parser.add_argument("--quiet", action="store_true")
+
+
+def run(args) -> int:
+    from ml.model import ModelConfig
+
+    chosen = {"n_frames": args.frames, "dim": args.dim, "n_blocks": args.blocks, "dropout": args.dropout}
+    config = ModelConfig(
+        **{k: v for k, v in chosen.items() if v is not None},
+        use_lips=args.lips,
+        flip_dominant=not args.no_flip_dominant,
+        aspect_from_face=not args.no_aspect_from_face,
+    )
+    options = TrainOptions(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        repeats=args.repeats,
+        patience=args.patience,
+        seed=args.seed,
+    )
+    augment = Augment(**{f.name: 0.0 for f in dataclasses.fields(Augment)}) if args.no_augment else Augment()
+    run_dir = args.run_dir or default_run_dir(time.strftime("%Y%m%d-%H%M%S"))
+    metrics = train(
+        data_dir=args.data,
+        run_dir=run_dir,
+        split=args.split,
+        config=config,
+        options=options,
+        augment=augment,
+        verbose=0 if args.quiet else 1,
+    )
+    val = metrics.get("val")
+    summary = f"{run_dir}: {metrics['epochs_run']} epochs in {metrics['train_seconds']:.0f} s"
+    if val:
+        summary += (
+            f"; held-out n={val['n']} top1 {val['top1']:.3f} top5 {val['top5']:.3f} top10 {val['top10']:.3f}"
+        )
+    print(summary)
+    return 0
