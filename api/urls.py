@@ -1,10 +1,26 @@
 """The public API. Each app keeps its endpoints in `<app>/api.py`; the v1 routes are listed here."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from accounts import api as accounts_api
+from lessons import api as lessons_api
+
+from .views import TokenView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("v1/auth/token/", TokenView.as_view(), name="api-token"),
+    # curriculum
+    path("v1/signs/", lessons_api.SignListView.as_view(), name="api-sign-list"),
+    path("v1/signs/<str:name>/", lessons_api.SignDetailView.as_view(), name="api-sign-detail"),
+    path("v1/tutorials/<int:pk>/video/", lessons_api.TutorialVideoView.as_view(), name="api-tutorial-video"),
+    path("v1/course/", lessons_api.CourseView.as_view(), name="api-course"),
+    path("v1/lessons/<slug:slug>/", lessons_api.LessonDetailView.as_view(), name="api-lesson-detail"),
+    # learner profiles
+    path("v1/learners/", accounts_api.LearnerListView.as_view(), name="api-learner-list"),
+    path("v1/learners/<int:pk>/", accounts_api.LearnerDetailView.as_view(), name="api-learner-detail"),
+    path("v1/learners/<int:pk>/select/", accounts_api.LearnerSelectView.as_view(), name="api-learner-select"),
 ]

@@ -1,0 +1,176 @@
+"""API v1: signs with their tutorial videos, and the course with the learner's lesson states."""
+
+import mimetypes
+from pathlib import Path
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.learner import LearnerQuerySerializer, request_learner
+from progress.rules import LessonState
+
+from .models import Lesson, Sign, TutorialVideo
+from .selectors import course_get, course_map, lesson_card, sign_list
+
+VIDEO_TYPES = {
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".mov": "video/quicktime",
+    ".mkv": "video/x-matroska",
+}
+
+
+class TutorialSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Where to download the clip (token or session auth).")
+
+    class Meta:
+        model = TutorialVideo
+        fields = ["id", "title", "duration_s", "width", "height", "url"]
+
+    def get_url(self, tutorial: TutorialVideo) -> str:
+        return self.context["request"].build_absolute_uri(reverse("api-tutorial-video", args=[tutorial.pk]))
+
+
+class SignSerializer(serializers.ModelSerializer):
+    lesson = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    unit = serializers.SerializerMethodField()
+    tutorials = TutorialSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Sign
+        fields = ["index", "name", "label", "description", "lesson", "unit", "tutorials"]
+
+    def get_unit(self, sign: Sign) -> str | None:
+        return sign.lesson.unit.slug if sign.lesson else None
+
+
+class SignFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, help_text="Search in names and descriptions.")
+    unit = serializers.SlugField(required=False, allow_blank=True, help_text="Only signs of this unit.")
+    has_video = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only signs with (true) or without (false) a tutorial.",
+    )
+
+
+@extend_schema(tags=["curriculum"], parameters=[SignFilterSerializer])
+class SignListView(generics.ListAPIView):
+    """All 250 signs, alphabetical, with their tutorial videos. Readable without an account."""
+
+    serializer_class = SignSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        filters = SignFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return sign_list(
+            query=filters.validated_data.get("q", "").strip(),
+            unit_slug=filters.validated_data.get("unit", ""),
+            with_video=filters.validated_data.get("has_video"),
+        ).prefetch_related("tutorials")
+
+
+@extend_schema(tags=["curriculum"])
+class SignDetailView(generics.RetrieveAPIView):
+    """One sign by its name (e.g. `hello`), with its tutorial videos."""
+
+    serializer_class = SignSerializer
+    permission_classes = [AllowAny]
+    lookup_field = "name"
+    queryset = Sign.objects.select_related("lesson__unit").prefetch_related("tutorials")
+
+
+@extend_schema(
+    tags=["curriculum"],
+    responses={(200, media_type): OpenApiTypes.BINARY for media_type in sorted(set(VIDEO_TYPES.values()))},
+)
+class TutorialVideoView(APIView):
+    """The tutorial clip itself. Signed-in learners only (the clips' licence allows no public serving)."""
+
+    def get(self, request, pk: int):
+        tutorial = get_object_or_404(TutorialVideo, pk=pk)
+        if not tutorial.file:
+            raise NotFound("This tutorial has no video file.")
+        suffix = Path(tutorial.file.name).suffix.lower()
+        content_type = VIDEO_TYPES.get(suffix) or mimetypes.guess_type(tutorial.file.name)[0] or "video/mp4"
+        return FileResponse(tutorial.file.open("rb"), content_type=content_type)
+
+
+class LessonSignSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sign
+        fields = ["index", "name", "label"]
+
+
+class LessonCardSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="lesson.slug")
+    title = serializers.CharField(source="lesson.title")
+    order = serializers.IntegerField(source="lesson.order")
+    state = serializers.ChoiceField(choices=[state.value for state in LessonState])
+    passed = serializers.IntegerField(help_text="How many of the lesson's signs the learner has passed.")
+    signs = LessonSignSerializer(many=True)
+
+
+class LessonDetailSerializer(LessonCardSerializer):
+    unit = serializers.CharField(source="lesson.unit.slug")
+
+
+class UnitCardSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="unit.slug")
+    title = serializers.CharField(source="unit.title")
+    description = serializers.CharField(source="unit.description")
+    order = serializers.IntegerField(source="unit.order")
+    completed = serializers.IntegerField(help_text="How many of the unit's lessons are completed.")
+    lessons = LessonCardSerializer(many=True)
+
+
+class CourseSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    learner = serializers.IntegerField(help_text="The learner profile whose states are shown.")
+    units = UnitCardSerializer(many=True)
+
+
+@extend_schema(tags=["curriculum"], parameters=[LearnerQuerySerializer], responses=CourseSerializer)
+class CourseView(APIView):
+    """The course: units and lessons in order, each lesson locked / unlocked / completed for the learner."""
+
+    uses_learner = True
+
+    def get(self, request):
+        learner = request_learner(request)
+        course = course_get()
+        if course is None:
+            raise NotFound("The curriculum has not been loaded yet (manage.py load_curriculum).")
+        units = course_map(course=course, learner=learner)
+        data = {
+            "slug": course.slug,
+            "title": course.title,
+            "description": course.description,
+            "learner": learner.pk,
+            "units": units,
+        }
+        return Response(CourseSerializer(data).data)
+
+
+@extend_schema(tags=["curriculum"], parameters=[LearnerQuerySerializer], responses=LessonDetailSerializer)
+class LessonDetailView(APIView):
+    """One lesson with its signs and the learner's state of it."""
+
+    uses_learner = True
+
+    def get(self, request, slug: str):
+        learner = request_learner(request)
+        lesson = get_object_or_404(Lesson.objects.select_related("unit__course"), slug=slug)
+        return Response(LessonDetailSerializer(lesson_card(lesson=lesson, learner=learner)).data)
