@@ -1,0 +1,18 @@
+# One image for web, worker and beat (docker-compose.yml). The trainer uses Dockerfile.train.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    DJANGO_SETTINGS_MODULE=signlearn.settings.production SIGNLEARN_VAR_DIR=/data
+# ffmpeg: test tooling and codecs; libgl1/libglib2.0-0: MediaPipe's native graph.
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg libgl1 libglib2.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt requirements-nodeps.txt ./
+RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt
+COPY . .
+RUN SECRET_KEY=build-only-collectstatic-key-that-is-long-enough-0123456789abcdef \
+    python manage.py collectstatic --noinput -v0
+RUN useradd --create-home signlearn && mkdir -p /data && chown signlearn /data
+USER signlearn
+EXPOSE 8000
+CMD ["gunicorn", "signlearn.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]

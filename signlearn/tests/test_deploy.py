@@ -1,0 +1,97 @@
+"""No Docker engine runs here: check docker-compose.yml and the production settings by reading them."""
+
+import importlib
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+import yaml
+from django.urls import resolve
+
+from conftest import REPO_DIR
+
+COMPOSE = yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())
+APP_SERVICES = ["web", "worker", "beat", "trainer"]
+
+
+def command_of(service: str) -> list[str]:
+    command = COMPOSE["services"][service]["command"]
+    return shlex.split(command) if isinstance(command, str) else command
+
+
+def test_compose_runs_the_whole_stack_from_one_image_with_named_volumes():
+    services = COMPOSE["services"]
+    assert set(services) >= {"web", "worker", "beat", "postgres", "redis", "trainer"}
+    for name in ["web", "worker", "beat"]:
+        assert services[name]["image"] == "signlearn:latest"
+        assert "media:/data" in services[name]["volumes"]
+    assert set(COMPOSE["volumes"]) >= {"media", "pgdata", "redisdata"}
+    for name in ["web", "worker", "postgres", "redis"]:
+        assert "healthcheck" in services[name], name
+
+
+def test_app_services_point_at_real_settings_and_brokers():
+    env = COMPOSE["services"]["web"]["environment"]
+    importlib.import_module("signlearn.settings.base")
+    assert (REPO_DIR / (env["DJANGO_SETTINGS_MODULE"].replace(".", "/") + ".py")).exists()
+    assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+    assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+
+
+def test_web_command_targets_the_wsgi_app_and_real_management_commands():
+    text = " ".join(command_of("web"))
+    wsgi_module, attr = re.search(r"gunicorn (\S+):(\S+)", text).groups()
+    assert (REPO_DIR / (wsgi_module.replace(".", "/") + ".py")).exists()
+    assert f"{attr} =" in (REPO_DIR / (wsgi_module.replace(".", "/") + ".py")).read_text()
+    from django.core.management import get_commands
+
+    for command in re.findall(r"manage\.py (\w+)", text):
+        assert command in get_commands(), command
+
+
+@pytest.mark.parametrize(("service", "queue"), [("worker", "celery"), ("trainer", "trainer")])
+def test_workers_serve_the_queues_the_app_routes_to(service, queue):
+    argv = command_of(service)
+    assert argv[:4] == ["celery", "-A", "signlearn", "worker"]
+    assert argv[argv.index("-Q") + 1] == queue
+    from signlearn.celery import app
+
+    assert app.main == "signlearn"
+
+
+def test_beat_runs_the_periodic_tasks_from_settings(settings):
+    assert command_of("beat")[:4] == ["celery", "-A", "signlearn", "beat"]
+    assert {"practice.requeue_stuck_attempts", "practice.purge_expired_clips"} <= {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+
+
+def test_health_check_urls_exist():
+    healthcheck = " ".join(COMPOSE["services"]["web"]["healthcheck"]["test"])
+    for path in re.findall(r"http://127\.0\.0\.1:8000(/\S*?)'", healthcheck):
+        resolve(path)
+
+
+def test_production_settings_pass_the_deploy_check():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "signlearn.settings.production",
+        "SECRET_KEY": "a-production-secret-that-is-long-and-random-enough-for-django-0123456789",
+        "ALLOWED_HOSTS": "signlearn.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_the_embedded_secret_key():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "signlearn.settings.production", "SECRET_KEY": ""}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
