@@ -228,7 +228,7 @@ COMMANDS = [add_extract_command, add_render_command, *MODEL_COMMANDS]
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ml", description="SignLearn recogniser tools.")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", required=True)
     for add_command in COMMANDS:
         add_command(subparsers)
     return parser
