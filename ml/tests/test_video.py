@@ -59,11 +59,11 @@ COPY = ["-c", "copy"]
     ],
 )
 def test_browser_and_phone_formats_decode_to_the_same_frames(
-    tv_clip, ffmpeg, tmp_path, name, ffmpeg_args, codec, n_frames
+    tv_clip, ffmpeg, tmp_path, request, name, ffmpeg_args, codec, n_frames
 ):
     path = tmp_path / name
     if name == "recorded.webm":
-        _ffmpeg_to_pipe(tv_clip, path, ffmpeg_args)
+        path = request.getfixturevalue("recorded_webm")
     else:
         ffmpeg("-i", tv_clip, "-an", *ffmpeg_args, path)
 
@@ -74,6 +74,13 @@ def test_browser_and_phone_formats_decode_to_the_same_frames(
     assert abs(video.n_frames - n_frames) <= 1
     assert info.duration_s == pytest.approx(n_frames / 29.97, abs=0.1)
     assert (video.width, video.height) == (640, 360)
+
+
+@pytest.fixture(scope="module")
+def recorded_webm(tv_clip, ffmpeg, tmp_path_factory):
+    path = tmp_path_factory.mktemp("webm") / "recorded.webm"
+    _ffmpeg_to_pipe(tv_clip, path, VP8_STREAM)
+    return path
 
 
 def _ffmpeg_to_pipe(source, path, args):
@@ -137,9 +144,8 @@ def test_limits_give_typed_errors(tv_clip):
     assert "2 s" in too_short.value.message
 
 
-def test_webm_without_duration_is_measured_by_demuxing(tv_clip, ffmpeg, tmp_path):
-    path = tmp_path / "recorded.webm"
-    _ffmpeg_to_pipe(tv_clip, path, VP8_STREAM)
+def test_webm_without_duration_is_measured_by_demuxing(recorded_webm):
+    path = recorded_webm
     with av.open(str(path)) as container:
         assert not container.duration and not container.streams.video[0].duration  # the case at hand
 
