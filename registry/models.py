@@ -53,10 +53,11 @@ class ModelVersion(models.Model):
 
 
 class ActiveConfiguration(models.Model):
-    """What grades attempts: one model, or an ensemble whose probabilities are combined.
+    """One activation of what grades attempts: one model, or an ensemble whose probabilities are combined.
 
-    Rows are never edited after creation except `is_active`/`activated_at`, so the table is the
-    activation history and rolling back means activating an earlier row again.
+    A row is written per activation and never changed afterwards except `is_active`, so the table is
+    the activation log: monitoring maps a time to the configuration then active, and rolling back
+    activates a copy of the previous row.
     """
 
     class Combine(models.TextChoices):
@@ -65,17 +66,17 @@ class ActiveConfiguration(models.Model):
 
     combine = models.CharField(max_length=10, choices=Combine.choices, default=Combine.MEAN)
     is_active = models.BooleanField(default=False)
-    activated_at = models.DateTimeField(null=True, blank=True, help_text="Last time it became active.")
+    activated_at = models.DateTimeField(db_index=True)
     activated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    note = models.CharField(max_length=200, blank=True, help_text="e.g. 'rollback to #3'")
     override_reason = models.CharField(
         max_length=300, blank=True, help_text="Why it was activated although the gate said it is worse."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-activated_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["is_active"], condition=Q(is_active=True), name="one_active_configuration"
@@ -83,11 +84,11 @@ class ActiveConfiguration(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return f"#{self.pk} {self.label}"
 
     @property
     def label(self) -> str:
-        """The version string recorded on results: the model's version, or every member's."""
+        """The version string recorded on results: the model's version, or every member's and its weight."""
         members = list(self.members.all())
         if len(members) == 1:
             return members[0].model_version.version

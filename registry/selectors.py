@@ -93,10 +93,12 @@ def active_predictor() -> Predictor:
     without a restart; interpreters are built once per process per model file.
     """
     key = ActiveConfiguration.objects.filter(is_active=True).values_list("id", "activated_at").first()
+    if key is None:
+        key = ("shipped", str(settings.SIGNLEARN_MODEL_DIR))
     with _lock:
         if _cached["key"] == key and _cached["predictor"] is not None:
             return _cached["predictor"]
-    if key is None:
+    if key[0] == "shipped":
         predictor = shipped_predictor()
     else:
         predictor = configuration_predictor(configuration=ActiveConfiguration.objects.get(pk=key[0]))
@@ -104,6 +106,13 @@ def active_predictor() -> Predictor:
         _cached["key"] = key
         _cached["predictor"] = predictor
     return predictor
+
+
+def predictor_cache_clear() -> None:
+    """Forget the cached predictor and interpreters (tests; a process never needs it)."""
+    with _lock:
+        _classifiers.clear()
+        _cached.update(key=None, predictor=None)
 
 
 def active_configuration() -> ActiveConfiguration | None:

@@ -1,0 +1,36 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ml.inference import ModelValidationError
+from registry.models import ModelVersion
+from registry.services import evaluation_run_queue, model_version_register
+
+
+class Command(BaseCommand):
+    help = (
+        "Validate and register a Kaggle-contract .tflite as a candidate (label map next to it unless given)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("model", type=Path, help="model.tflite")
+        parser.add_argument("--labels", type=Path, default=None, help="sign -> index JSON")
+        parser.add_argument(
+            "--version", default="", help="version name (default: from the card, or name-sha)"
+        )
+        parser.add_argument("--name", default="")
+
+    def handle(self, *args, **options):
+        try:
+            mv = model_version_register(
+                model_path=options["model"],
+                labels_path=options["labels"],
+                version=options["version"],
+                name=options["name"],
+                source=ModelVersion.Source.UPLOADED,
+            )
+        except ModelValidationError as exc:
+            raise CommandError(f"rejected: {exc.message}") from exc
+        run = evaluation_run_queue(model_version=mv)
+        queued = "; evaluation queued" if run else "; no evaluation set yet"
+        self.stdout.write(f"{mv.version} ({mv.get_status_display()}, sha256 {mv.sha256[:12]}){queued}")

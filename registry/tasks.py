@@ -1,0 +1,27 @@
+"""Celery entry points for the registry: thin wrappers around services (STYLE: tasks are an interface)."""
+
+from celery import shared_task
+
+from . import services
+from .models import EvaluationRun
+
+
+@shared_task(name="registry.evaluate_model", acks_late=True, soft_time_limit=1800, time_limit=1900)
+def evaluate_model_task(evaluation_run_id: int) -> None:
+    run = (
+        EvaluationRun.objects.select_related("model_version", "evaluation_set")
+        .filter(pk=evaluation_run_id)
+        .first()
+    )
+    if run is None or run.status == EvaluationRun.Status.DONE:
+        return  # deleted meanwhile, or already scored (a redelivery)
+    services.evaluation_run_execute(model_version=run.model_version, evaluation_set=run.evaluation_set)
+
+
+# Routed to the `trainer` queue by the caller (services.training_run_start), which only a worker
+# started from the training venv consumes: the web image has no TensorFlow.
+@shared_task(
+    name="registry.train_candidate", acks_late=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 300
+)
+def train_candidate_task(training_run_id: int) -> None:
+    services.training_run_execute(training_run_id=training_run_id)

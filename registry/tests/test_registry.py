@@ -1,0 +1,208 @@
+"""Registering models, switching the served model without a restart, the evaluation gate, rollback."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ml.ensemble import combine_probabilities
+from ml.inference import ModelValidationError, SignClassifier
+from ml.islr_io import read_sequence
+from registry.models import ActiveConfiguration, EvaluationRun, ModelVersion
+from registry.selectors import active_predictor
+from registry.services import (
+    GateError,
+    configuration_activate,
+    configuration_rollback,
+    evaluation_run_execute,
+    evaluation_set_build,
+    model_version_register,
+)
+
+from .conftest import make_tutorial
+
+MEDIAPIPE_DIR = Path(__import__("mediapipe").__file__).parent
+
+
+def test_corrupt_file_is_rejected_with_a_clear_message(curriculum, tmp_path, prabhanjan_dir):
+    corrupt = tmp_path / "model.tflite"
+    corrupt.write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(ModelValidationError, match="not a TFLite model"):
+        model_version_register(
+            model_path=corrupt,
+            labels_path=prabhanjan_dir / "sign_to_prediction_index_map.json",
+            source=ModelVersion.Source.UPLOADED,
+        )
+    assert ModelVersion.objects.count() == 0
+
+
+def test_model_without_the_kaggle_signature_is_rejected(curriculum, prabhanjan_dir):
+    # A real TFLite model (MediaPipe's hand landmarker) that is not a sign classifier.
+    hand_model = MEDIAPIPE_DIR / "modules" / "hand_landmark" / "hand_landmark_full.tflite"
+    with pytest.raises(ModelValidationError, match="no 'serving_default' signature"):
+        model_version_register(
+            model_path=hand_model,
+            labels_path=prabhanjan_dir / "sign_to_prediction_index_map.json",
+            source=ModelVersion.Source.UPLOADED,
+        )
+    assert ModelVersion.objects.count() == 0
+
+
+def test_label_map_with_foreign_signs_is_rejected(curriculum, tmp_path, prabhanjan_dir):
+    labels = tmp_path / "labels.json"
+    labels.write_text('{"hello": 0, "world": 1}')
+    with pytest.raises(ModelValidationError, match="label map signs differ"):
+        model_version_register(
+            model_path=prabhanjan_dir / "model.tflite",
+            labels_path=labels,
+            source=ModelVersion.Source.UPLOADED,
+        )
+
+
+def test_registering_stores_file_hash_and_is_idempotent(registered, prabhanjan_dir):
+    mv = registered["prabhanjan"]
+    assert mv.status == ModelVersion.Status.CANDIDATE
+    assert mv.size_bytes == (prabhanjan_dir / "model.tflite").stat().st_size
+    assert Path(mv.file.path).read_bytes() == (prabhanjan_dir / "model.tflite").read_bytes()
+    again = model_version_register(
+        model_path=prabhanjan_dir / "model.tflite", source=ModelVersion.Source.UPLOADED
+    )
+    assert again.pk == mv.pk
+
+
+def test_activating_a_model_switches_predictions_without_restart(
+    registered, real_sequences, prabhanjan_dir, kittu_dir, settings, django_assert_num_queries
+):
+    settings.SIGNLEARN_MODEL_DIR = prabhanjan_dir  # the "shipped" fallback while nothing is active
+    tv = read_sequence(real_sequences["TV"])
+    fallback = active_predictor()
+    assert fallback.configuration_id is None
+    assert fallback.top_k(tv)[0].sign == "boat"  # prabhanjan's (wrong) answer on this clip
+
+    configuration_activate(members=[(registered["kittu"], 1.0)], override=True)
+    predictor = active_predictor()
+    assert predictor.version == "kittu89"
+    assert predictor.top_k(tv)[0].sign == "TV"
+    assert predictor.top_k(tv)[0].score > 0.9
+
+    with django_assert_num_queries(1):  # the per-call check is one small query; nothing is rebuilt
+        assert active_predictor() is predictor
+
+    configuration_activate(members=[(registered["prabhanjan"], 1.0)], override=True)
+    predictor = active_predictor()
+    assert predictor.version == "prabhanjan"
+    assert predictor.top_k(tv)[0].sign == "boat"
+    registered["kittu"].refresh_from_db()
+    assert registered["kittu"].status == ModelVersion.Status.RETIRED
+
+
+def test_ensemble_combines_both_models_probabilities(registered, real_sequences, prabhanjan_dir, kittu_dir):
+    bye = read_sequence(real_sequences["bye"])
+    configuration_activate(
+        members=[(registered["prabhanjan"], 1.0), (registered["kittu"], 3.0)],
+        combine="product",
+        override=True,
+    )
+    predictor = active_predictor()
+    assert predictor.version == "ensemble-product(prabhanjan*1+kittu89*3)"
+
+    a = SignClassifier(prabhanjan_dir / "model.tflite").probabilities(bye)
+    b = SignClassifier(kittu_dir / "model.tflite").probabilities(bye)
+    expected = combine_probabilities([a, b], [1, 3], "product")
+    top = predictor.top_k(bye, k=10)
+    assert [p.index for p in top] == list(np.argsort(-expected, kind="stable")[:10])
+    assert top[0].score == pytest.approx(float(expected.max()), rel=1e-5)
+    assert top[0].sign == "bye"
+
+
+@pytest.fixture
+def evaluation_set(curriculum, real_sequences):
+    for sign, path in real_sequences.items():
+        make_tutorial(sign, path, evaluation=True)
+    return evaluation_set_build()
+
+
+def test_evaluation_stores_top1_top10_overall_and_per_sign(registered, evaluation_set):
+    assert (evaluation_set.version, evaluation_set.n_sequences, evaluation_set.n_signs) == (1, 4, 4)
+    run = evaluation_run_execute(model_version=registered["kittu"])
+    assert run.status == EvaluationRun.Status.DONE
+    # kittu89 gets all four clips right at rank 1 (measured once with SignClassifier directly).
+    assert (run.n, run.top1, run.top10) == (4, 1.0, 1.0)
+    assert run.per_sign["TV"] == {"n": 1, "top1": 1.0, "top10": 1.0}
+    run = evaluation_run_execute(model_version=registered["prabhanjan"])
+    assert run.top1 == 0.0
+    registered["prabhanjan"].refresh_from_db()
+    assert registered["prabhanjan"].metrics["top1"] == 0.0
+
+
+def test_gate_refuses_a_worse_or_unevaluated_model_unless_overridden(registered, evaluation_set, iago):
+    kittu, prabhanjan = registered["kittu"], registered["prabhanjan"]
+    with pytest.raises(GateError, match="not evaluated on evaluation set v1: kittu89"):
+        configuration_activate(members=[(kittu, 1.0)], user=iago.user)
+
+    evaluation_run_execute(model_version=kittu)
+    evaluation_run_execute(model_version=prabhanjan)
+    configuration_activate(members=[(kittu, 1.0)], user=iago.user)
+    assert active_predictor().version == "kittu89"
+
+    with pytest.raises(GateError, match="worse than the active configuration.*top-1 0.000 vs active 1.000"):
+        configuration_activate(members=[(prabhanjan, 1.0)], user=iago.user)
+    assert active_predictor().version == "kittu89"
+
+    forced = configuration_activate(
+        members=[(prabhanjan, 1.0)], user=iago.user, override=True, override_reason="A/B check on real users"
+    )
+    assert forced.override_reason == "A/B check on real users"
+    assert active_predictor().version == "prabhanjan"
+
+
+def test_rollback_is_one_call_and_keeps_history(registered, real_sequences):
+    tv = read_sequence(real_sequences["TV"])
+    first = configuration_activate(members=[(registered["kittu"], 1.0)], override=True)
+    configuration_activate(members=[(registered["prabhanjan"], 1.0)], override=True)
+    assert active_predictor().top_k(tv)[0].sign == "boat"
+
+    back = configuration_rollback()
+    assert back.note == f"rollback to #{first.pk}"
+    assert active_predictor().version == "kittu89"
+    assert active_predictor().top_k(tv)[0].sign == "TV"
+    assert ActiveConfiguration.objects.count() == 3
+    assert ActiveConfiguration.objects.filter(is_active=True).get() == back
+
+
+@pytest.mark.slow
+def test_model_with_wrong_output_size_is_rejected(curriculum, tmp_path, prabhanjan_dir):
+    """A serving_default model with inputs [n,543,3] but 100 outputs, built with TensorFlow."""
+    import subprocess
+
+    from conftest import REPO_DIR
+
+    python = REPO_DIR / ".venv-train" / "bin" / "python"
+    if not python.exists():
+        pytest.skip("needs TensorFlow in .venv-train (make train-venv) to build a wrong-shape model")
+    script = (
+        "import sys, tensorflow as tf\n"
+        "class M(tf.Module):\n"
+        "    @tf.function(input_signature=[tf.TensorSpec([None, 543, 3], tf.float32, name='inputs')])\n"
+        "    def serve(self, inputs):\n"
+        "        x = tf.reduce_mean(tf.where(tf.math.is_nan(inputs), 0.0, inputs), axis=[0, 1])\n"
+        "        return {'outputs': tf.nn.softmax(tf.tile(x, [34])[:100])}\n"
+        "m = M()\n"
+        "c = tf.lite.TFLiteConverter.from_concrete_functions([m.serve.get_concrete_function()], m)\n"
+        "open(sys.argv[1], 'wb').write(c.convert())\n"
+    )
+    out = tmp_path / "model.tflite"
+    subprocess.run(
+        [str(python), "-c", script, str(out)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        timeout=300,
+    )
+    with pytest.raises(ModelValidationError, match="output must have 250 scores, got 100"):
+        model_version_register(
+            model_path=out,
+            labels_path=prabhanjan_dir / "sign_to_prediction_index_map.json",
+            source=ModelVersion.Source.UPLOADED,
+        )
