@@ -71,8 +71,19 @@ def probe_video(
     """Cheap upload check: a decodable video stream whose duration is within the limits.
 
     Decodes only the first frame. When the container has no duration (MediaRecorder webm), the
-    packets are demuxed, not decoded, to find the last timestamp.
+    packets are demuxed, not decoded, to find the last timestamp. An open file is read from its
+    current position and left there afterwards, so it can still be saved.
     """
+    if not isinstance(path, str | os.PathLike):
+        position = path.tell()
+        try:
+            return _probe(path, min_seconds=min_seconds, max_seconds=max_seconds, max_bytes=max_bytes)
+        finally:
+            path.seek(position)
+    return _probe(path, min_seconds=min_seconds, max_seconds=max_seconds, max_bytes=max_bytes)
+
+
+def _probe(path: VideoSource, *, min_seconds: float, max_seconds: float, max_bytes: int | None) -> VideoInfo:
     if max_bytes is not None:
         size = _source_size(path)
         if size > max_bytes:

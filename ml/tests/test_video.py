@@ -36,10 +36,13 @@ def test_probe_reports_the_clip_without_decoding_it_all(tv_clip):
     assert abs(info.n_frames_estimate - TV_FRAMES) <= 3
 
 
-def test_probe_accepts_an_open_file(tv_clip):
-    info = probe_video(io.BytesIO(tv_clip.read_bytes()))
+def test_probe_accepts_an_open_file_and_leaves_it_where_it_was(tv_clip):
+    upload = io.BytesIO(tv_clip.read_bytes())
+
+    info = probe_video(upload)
 
     assert (info.width, info.height) == (640, 360)
+    assert upload.tell() == 0
 
 
 VP8_STREAM = ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-f", "webm"]
