@@ -5,6 +5,7 @@ recompute_progress`); ProgressEvent records the two facts history alone cannot g
 attempt was counted (idempotency) and the time zone the learner was in when practising.
 """
 
+from django.conf import settings
 from django.db import models
 
 from accounts.models import Learner
@@ -143,3 +144,19 @@ class Badge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.learner_id})"
+
+
+class WeeklyDigest(models.Model):
+    """A weekly digest sent to an account; the unique week makes a retried task send nothing twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_digests"
+    )
+    week_start = models.DateField(help_text="Monday (UTC) of the week the digest was sent in.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "week_start"], name="one_digest_per_week")]
+
+    def __str__(self) -> str:
+        return f"Digest for {self.user_id}, week of {self.week_start}"

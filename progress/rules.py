@@ -75,13 +75,13 @@ def lesson_states(lessons: Sequence[Sequence[int]], passed_sign_ids: set[int]) -
     return states
 
 
+MASTERY_MAX_RANK = 3
+MASTERY_DAYS = 3
+
+
 def is_mastery_pass(rank: int | None) -> bool:
     """A pass that counts towards mastery: rank 1-3 (DESIGN §4)."""
     return rank is not None and 1 <= rank <= MASTERY_MAX_RANK
-
-
-MASTERY_MAX_RANK = 3
-MASTERY_DAYS = 3
 
 
 def sign_is_mastered(mastery_days: Iterable[date]) -> bool:
@@ -261,16 +261,21 @@ def streak_fold(days: Iterable[ActiveDay]) -> StreakState:
     return state
 
 
-def streak_current(state: StreakState, today: date) -> int:
+def streak_shown(*, current: int, freezes: int, last_active: date | None, today: date) -> int:
     """The streak to show on `today` (learner's local date): alive while the gap can still be bridged.
 
     A streak is not lost until a day is really missed: yesterday's streak still shows today (practise
     to extend it), and missed days are covered by the freezes held.
     """
-    if state.last_day is None:
+    if last_active is None:
         return 0
-    missed = (today - state.last_day.date).days - 1
-    return state.current if missed <= state.freezes else 0
+    missed = (today - last_active).days - 1
+    return current if missed <= freezes else 0
+
+
+def streak_current(state: StreakState, today: date) -> int:
+    last_active = state.last_day.date if state.last_day else None
+    return streak_shown(current=state.current, freezes=state.freezes, last_active=last_active, today=today)
 
 
 # --- Badges -------------------------------------------------------------------------------------
@@ -344,6 +349,11 @@ def weakness_key(*, attempts: int, passes: int, rank_sum: int) -> tuple[float, f
 
 
 MISS_RANK = TOP_K + 1  # the rank a miss counts as when averaging ranks
+
+
+def sign_is_weak(*, attempts: int, passes: int, rank_sum: int) -> bool:
+    """Worth practising: some attempt missed, or the mean rank is worse than mastery needs."""
+    return attempts > 0 and (passes < attempts or rank_sum / attempts > MASTERY_MAX_RANK)
 
 
 # --- Spaced review (FSRS) -----------------------------------------------------------------------

@@ -1,7 +1,27 @@
-"""Reads of a learner's progress."""
+"""Reads of a learner's progress: the dashboard, the review queue, the family overview.
+
+Every figure comes from the stored aggregates (LearnerProgress, DailyActivity, SignProgress,
+ReviewCard), so the number of queries does not grow with the length of the history.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import Learner
-from practice.models import AttemptResult
+from lessons.models import Sign, Unit
+from practice.models import Attempt, AttemptResult
+
+from . import rules
+from .models import Badge, DailyActivity, LearnerProgress, ReviewCard, SignProgress
+
+XP_SERIES_DAYS = 30
+CALENDAR_WEEKS = 18
+WEAKEST_SIGNS = 5
+RECENT_ATTEMPTS = 8
 
 
 def learner_passed_sign_ids(*, learner: Learner) -> set[int]:
@@ -11,3 +31,346 @@ def learner_passed_sign_ids(*, learner: Learner) -> set[int]:
         .values_list("attempt__sign_id", flat=True)
         .distinct()
     )
+
+
+def learner_today(*, learner: Learner, now: datetime | None = None) -> date:
+    return rules.local_date(now or timezone.now(), learner.time_zone)
+
+
+def review_due_count(*, learner: Learner, now: datetime | None = None) -> int:
+    return ReviewCard.objects.filter(learner=learner, due__lte=now or timezone.now()).count()
+
+
+@dataclass
+class DueSign:
+    sign: Sign
+    due: datetime
+    reps: int
+    passes: int
+    attempts: int
+
+
+@dataclass
+class ReviewQueue:
+    due: list[DueSign]
+    upcoming: list[DueSign]  # the next cards to come due, soonest first
+
+    @property
+    def count(self) -> int:
+        return len(self.due)
+
+
+def review_queue(*, learner: Learner, now: datetime | None = None, upcoming: int = 5) -> ReviewQueue:
+    """Due signs, most overdue first, and the next few coming up."""
+    now = now or timezone.now()
+    cards = ReviewCard.objects.filter(learner=learner).select_related("sign").order_by("due", "sign__index")
+    records = {
+        sp.sign_id: sp
+        for sp in SignProgress.objects.filter(learner=learner).only("sign_id", "attempts", "passes")
+    }
+
+    def due_sign(card: ReviewCard) -> DueSign:
+        sp = records.get(card.sign_id)
+        return DueSign(
+            sign=card.sign,
+            due=card.due,
+            reps=card.reps,
+            passes=sp.passes if sp else 0,
+            attempts=sp.attempts if sp else 0,
+        )
+
+    due = [due_sign(card) for card in cards.filter(due__lte=now)]
+    later = [due_sign(card) for card in cards.filter(due__gt=now)[:upcoming]]
+    return ReviewQueue(due=due, upcoming=later)
+
+
+# --- Dashboard ----------------------------------------------------------------------------------
+@dataclass
+class DayCell:
+    date: date
+    xp: int
+    attempts: int
+    frozen: bool = False
+    in_future: bool = False
+
+    @property
+    def intensity(self) -> int:
+        """0-4 shade for the heatmap (0 = no practice)."""
+        if not self.attempts:
+            return 0
+        return 1 + sum(self.xp >= threshold for threshold in (20, 50, 100))
+
+
+@dataclass
+class XpPoint:
+    date: date
+    xp: int
+    total: int  # cumulative XP at the end of the day
+
+
+@dataclass
+class UnitRate:
+    unit: Unit
+    attempts: int
+    passes: int
+    signs_passed: int
+    signs_total: int
+
+    @property
+    def pass_rate(self) -> int | None:
+        return round(100 * self.passes / self.attempts) if self.attempts else None
+
+
+@dataclass
+class WeakSign:
+    sign: Sign
+    attempts: int
+    passes: int
+    mean_rank: float  # a miss counts as rank 11
+    best_rank: int | None
+
+    @property
+    def pass_rate(self) -> int:
+        return round(100 * self.passes / self.attempts)
+
+
+@dataclass
+class BadgeView:
+    code: str
+    title: str
+    description: str
+    earned_at: datetime
+
+
+@dataclass
+class Dashboard:
+    learner: Learner
+    today: date
+    level: rules.LevelInfo
+    attempts: int
+    passes: int
+    streak: int  # as shown today
+    streak_longest: int
+    freezes: int
+    practised_today: bool
+    goal: rules.GoalProgress
+    signs_total: int
+    signs_mastered: int
+    signs_learning: int
+    signs_due: int
+    xp_series: list[XpPoint]
+    calendar: list[list[DayCell]]  # weeks (Monday first) of days
+    units: list[UnitRate]
+    weakest: list[WeakSign]
+    recent: list[Attempt]
+    badges: list[BadgeView] = field(default_factory=list)
+
+    @property
+    def signs_new(self) -> int:
+        return self.signs_total - self.signs_mastered - self.signs_learning
+
+    @property
+    def pass_rate(self) -> int | None:
+        return round(100 * self.passes / self.attempts) if self.attempts else None
+
+    @property
+    def xp_last_30(self) -> int:
+        return sum(point.xp for point in self.xp_series)
+
+    @property
+    def active_days_in_calendar(self) -> int:
+        return sum(1 for week in self.calendar for cell in week if cell.attempts)
+
+
+def learner_progress_get(*, learner: Learner) -> LearnerProgress:
+    """The stored headline numbers, or zeros for a learner who has not practised yet (not saved)."""
+    return LearnerProgress.objects.filter(learner=learner).first() or LearnerProgress(learner=learner)
+
+
+def learner_dashboard(*, learner: Learner, now: datetime | None = None) -> Dashboard:
+    """Everything the parent dashboard shows, in a fixed number of queries."""
+    now = now or timezone.now()
+    today = learner_today(learner=learner, now=now)
+    progress = learner_progress_get(learner=learner)  # 1 query
+
+    calendar_start = today - timedelta(days=today.weekday() + 7 * (CALENDAR_WEEKS - 1))
+    series_start = today - timedelta(days=XP_SERIES_DAYS - 1)
+    first_day = min(calendar_start, series_start)
+    days = {row.date: row for row in DailyActivity.objects.filter(learner=learner, date__gte=first_day)}  # 1
+
+    frozen = {date.fromisoformat(d) for d in progress.frozen_dates}
+    calendar = []
+    for week in range(CALENDAR_WEEKS):
+        cells = []
+        for weekday in range(7):
+            d = calendar_start + timedelta(days=7 * week + weekday)
+            row = days.get(d)
+            cells.append(
+                DayCell(
+                    date=d,
+                    xp=row.xp if row else 0,
+                    attempts=row.attempts if row else 0,
+                    frozen=d in frozen,
+                    in_future=d > today,
+                )
+            )
+        calendar.append(cells)
+
+    window_xp = sum(row.xp for d, row in days.items() if series_start <= d <= today)
+    running = progress.xp_total - window_xp  # XP earned before the window
+    xp_series = []
+    for offset in range(XP_SERIES_DAYS):
+        d = series_start + timedelta(days=offset)
+        xp = days[d].xp if d in days else 0
+        running += xp
+        xp_series.append(XpPoint(date=d, xp=xp, total=running))
+
+    records = list(
+        SignProgress.objects.filter(learner=learner).select_related("sign__lesson__unit")
+    )  # 1 query: at most one row per sign
+    unit_totals = list(
+        Unit.objects.order_by("course_id", "order").annotate(n_signs=Count("lessons__signs"))
+    )  # 1
+    by_unit: dict[int, list[SignProgress]] = {}
+    for sp in records:
+        if sp.sign.lesson_id:
+            by_unit.setdefault(sp.sign.lesson.unit_id, []).append(sp)
+    units = [
+        UnitRate(
+            unit=unit,
+            attempts=sum(sp.attempts for sp in by_unit.get(unit.id, [])),
+            passes=sum(sp.passes for sp in by_unit.get(unit.id, [])),
+            signs_passed=sum(1 for sp in by_unit.get(unit.id, []) if sp.passes),
+            signs_total=unit.n_signs,
+        )
+        for unit in unit_totals
+    ]
+    weak = sorted(
+        (sp for sp in records if sp.mastered_at is None),
+        key=lambda sp: (
+            rules.weakness_key(attempts=sp.attempts, passes=sp.passes, rank_sum=sp.rank_sum),
+            sp.sign.index,
+        ),
+    )
+    weakest = [
+        WeakSign(
+            sign=sp.sign,
+            attempts=sp.attempts,
+            passes=sp.passes,
+            mean_rank=sp.rank_sum / sp.attempts,
+            best_rank=sp.best_rank,
+        )
+        for sp in weak
+        if rules.sign_is_weak(attempts=sp.attempts, passes=sp.passes, rank_sum=sp.rank_sum)
+    ][:WEAKEST_SIGNS]
+
+    due = ReviewCard.objects.filter(learner=learner, due__lte=now).count()  # 1
+    recent = list(
+        Attempt.objects.filter(learner=learner)
+        .select_related("sign", "result")
+        .order_by("-created_at", "-id")[:RECENT_ATTEMPTS]
+    )  # 1
+    unit_titles = {unit.slug: unit.title for unit in unit_totals}
+    badges = [
+        BadgeView(b.code, *rules.badge_title(b.code, unit_titles), earned_at=b.earned_at)
+        for b in Badge.objects.filter(learner=learner).order_by("-earned_at", "code")
+    ]  # 1
+
+    today_row = days.get(today)
+    mastered = sum(1 for sp in records if sp.mastered_at is not None)
+    return Dashboard(
+        learner=learner,
+        today=today,
+        level=rules.level_for_xp(progress.xp_total),
+        attempts=progress.attempts,
+        passes=progress.passes,
+        streak=rules.streak_shown(
+            current=progress.streak_current,
+            freezes=progress.streak_freezes,
+            last_active=progress.last_active_date,
+            today=today,
+        ),
+        streak_longest=progress.streak_longest,
+        freezes=progress.streak_freezes,
+        practised_today=today_row is not None,
+        goal=rules.goal_progress(xp_today=today_row.xp if today_row else 0, goal=learner.daily_xp_goal),
+        signs_total=sum(unit.n_signs for unit in unit_totals),
+        signs_mastered=mastered,
+        signs_learning=len(records) - mastered,
+        signs_due=due,
+        xp_series=xp_series,
+        calendar=calendar,
+        units=units,
+        weakest=weakest,
+        recent=recent,
+        badges=badges,
+    )
+
+
+# --- Family overview ----------------------------------------------------------------------------
+@dataclass
+class FamilyMember:
+    learner: Learner
+    level: rules.LevelInfo
+    streak: int
+    goal: rules.GoalProgress
+    signs_passed: int
+    signs_mastered: int
+    due: int
+    xp_week: int  # XP in the last 7 local days including today
+    last_active: date | None
+
+
+def family_overview(*, user: AbstractBaseUser, now: datetime | None = None) -> list[FamilyMember]:
+    """One line per learner profile of the account, in three queries whatever the history."""
+    now = now or timezone.now()
+    learners = list(user.learners.select_related("progress").order_by("created_at", "id"))
+    if not learners:
+        return []
+    todays = {learner.pk: learner_today(learner=learner, now=now) for learner in learners}
+    week_rows = DailyActivity.objects.filter(
+        learner__in=learners, date__gte=min(todays.values()) - timedelta(days=6)
+    ).only("learner_id", "date", "xp")
+    week_xp: dict[int, int] = {}
+    today_xp: dict[int, int] = {}
+    for row in week_rows:
+        today = todays[row.learner_id]
+        if today - timedelta(days=6) <= row.date <= today:
+            week_xp[row.learner_id] = week_xp.get(row.learner_id, 0) + row.xp
+        if row.date == today:
+            today_xp[row.learner_id] = row.xp
+    due = dict(
+        ReviewCard.objects.filter(learner__in=learners, due__lte=now)
+        .values("learner_id")
+        .annotate(n=Count("pk"))
+        .values_list("learner_id", "n")
+    )
+    members = []
+    for learner in learners:
+        progress = getattr(learner, "progress", None) or LearnerProgress(learner=learner)
+        members.append(
+            FamilyMember(
+                learner=learner,
+                level=rules.level_for_xp(progress.xp_total),
+                streak=rules.streak_shown(
+                    current=progress.streak_current,
+                    freezes=progress.streak_freezes,
+                    last_active=progress.last_active_date,
+                    today=todays[learner.pk],
+                ),
+                goal=rules.goal_progress(xp_today=today_xp.get(learner.pk, 0), goal=learner.daily_xp_goal),
+                signs_passed=progress.signs_passed,
+                signs_mastered=progress.signs_mastered,
+                due=due.get(learner.pk, 0),
+                xp_week=week_xp.get(learner.pk, 0),
+                last_active=progress.last_active_date,
+            )
+        )
+    return members
+
+
+def account_review_due_count(*, user: AbstractBaseUser, now: datetime | None = None) -> int:
+    """Due signs of the account's selected learner, in one query (for the navigation bar)."""
+    return ReviewCard.objects.filter(
+        learner__user=user, learner__is_selected=True, due__lte=now or timezone.now()
+    ).count()

@@ -2,10 +2,14 @@
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.db import models, transaction
 from django.utils import timezone
 from fsrs import Card, State
 
@@ -285,3 +289,124 @@ def progress_recompute(*, learner: Learner) -> LearnerProgress:
         Badge(learner=learner, code=code, earned_at=at) for code, at in sorted(earned.items())
     )
     return progress
+
+
+# --- Data rights --------------------------------------------------------------------------------
+@dataclass
+class DeletionReport:
+    learners: int
+    attempts: int
+    files: int
+
+
+def _attempt_file_names(attempts) -> list[str]:
+    """Stored file names (clip, landmarks, renders, ...) of these attempts: every FileField."""
+    fields = [f.name for f in Attempt._meta.get_fields() if isinstance(f, models.FileField)]
+    names = []
+    for row in attempts.values_list(*fields):
+        names.extend(name for name in row if name)
+    return names
+
+
+def _files_delete_after_commit(names: list[str]) -> None:
+    def delete() -> None:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete stored file %s", name, exc_info=True)
+
+    transaction.on_commit(delete)
+
+
+@transaction.atomic
+def learner_delete(*, learner: Learner) -> DeletionReport:
+    """Delete a learner profile with its attempts, clips, landmarks and progress.
+
+    Rows go in this transaction; files go once it has committed, so a rollback never leaves rows
+    pointing at deleted files.
+    """
+    attempts = Attempt.objects.filter(learner=learner)
+    names = _attempt_file_names(attempts)
+    n_attempts = attempts.count()
+    user = learner.user
+    was_selected = learner.is_selected
+    learner.delete()
+    if was_selected:
+        other = user.learners.order_by("created_at", "id").first()
+        if other is not None:
+            from accounts.services import learner_select
+
+            learner_select(learner=other)
+    _files_delete_after_commit(names)
+    return DeletionReport(learners=1, attempts=n_attempts, files=len(names))
+
+
+@transaction.atomic
+def account_delete(*, user: AbstractBaseUser) -> DeletionReport:
+    """Delete an account with every profile, attempt, clip, landmark file and progress row."""
+    attempts = Attempt.objects.filter(learner__user=user)
+    names = _attempt_file_names(attempts)
+    report = DeletionReport(learners=user.learners.count(), attempts=attempts.count(), files=len(names))
+    user.delete()
+    _files_delete_after_commit(names)
+    return report
+
+
+EXPORT_HEADER = [
+    "attempt_id",
+    "practised_at_local",
+    "local_date",
+    "time_zone",
+    "sign",
+    "unit",
+    "lesson",
+    "status",
+    "failure_reason",
+    "passed",
+    "rank",
+    "xp",
+    "is_review",
+    "source",
+    "top1_sign",
+    "top1_score",
+    "model_version",
+    "graded_at_utc",
+]
+
+
+def learner_export_rows(*, learner: Learner) -> Iterator[list]:
+    """The CSV export of one learner profile: a header, then one row per attempt, oldest first."""
+    yield EXPORT_HEADER
+    attempts = (
+        Attempt.objects.filter(learner=learner)
+        .select_related("sign__lesson__unit", "result", "progress_event")
+        .order_by("created_at", "id")
+    )
+    for attempt in attempts.iterator(chunk_size=500):
+        event = getattr(attempt, "progress_event", None)
+        zone = event.time_zone if event else learner.time_zone
+        local = attempt.created_at.astimezone(ZoneInfo(zone))
+        result = getattr(attempt, "result", None)
+        top1 = (result.top10 or [{}])[0] if result else {}
+        lesson = attempt.sign.lesson
+        yield [
+            attempt.pk,
+            local.isoformat(timespec="seconds"),
+            local.date().isoformat(),
+            zone,
+            attempt.sign.name,
+            lesson.unit.title if lesson else "",
+            lesson.title if lesson else "",
+            attempt.status,
+            attempt.failure_reason,
+            "" if result is None else int(result.passed),
+            "" if result is None or result.rank is None else result.rank,
+            "" if result is None else result.xp,
+            int(attempt.is_review),
+            attempt.source,
+            top1.get("sign", ""),
+            top1.get("score", ""),
+            result.model_version if result else "",
+            result.graded_at.astimezone(UTC).isoformat(timespec="seconds") if result else "",
+        ]

@@ -1,1 +1,18 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/<int:learner_id>/", views.dashboard, name="learner-dashboard"),
+    path(
+        "dashboard/attempts/<int:attempt_id>/thumbnail.png", views.attempt_thumbnail, name="attempt-thumbnail"
+    ),
+    path("family/", views.family, name="family"),
+    path("review/", views.review, name="review-queue"),
+    path("review/session/", views.session, name="review-session"),
+    path("review/session/start/", views.session_start, name="review-session-start"),
+    path("data/profiles/<int:learner_id>/export.csv", views.export_csv, name="learner-export"),
+    path("data/profiles/<int:learner_id>/delete/", views.profile_delete, name="profile-delete"),
+    path("data/account/delete/", views.account_delete_view, name="account-delete"),
+]

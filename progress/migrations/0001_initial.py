@@ -5,127 +5,246 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('lessons', '0001_initial'),
-        ('practice', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("lessons", "0001_initial"),
+        ("practice", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LearnerProgress',
+            name="LearnerProgress",
             fields=[
-                ('learner', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='progress', serialize=False, to='accounts.learner')),
-                ('xp_total', models.PositiveIntegerField(default=0)),
-                ('level', models.PositiveSmallIntegerField(default=1)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('passes', models.PositiveIntegerField(default=0)),
-                ('reviews', models.PositiveIntegerField(default=0)),
-                ('signs_passed', models.PositiveSmallIntegerField(default=0)),
-                ('signs_mastered', models.PositiveSmallIntegerField(default=0)),
-                ('streak_current', models.PositiveIntegerField(default=0, help_text='Streak ending on the last active day.')),
-                ('streak_longest', models.PositiveIntegerField(default=0)),
-                ('streak_freezes', models.PositiveSmallIntegerField(default=0)),
-                ('streak_freezes_used', models.PositiveIntegerField(default=0)),
-                ('frozen_dates', models.JSONField(blank=True, default=list)),
-                ('last_active_date', models.DateField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "learner",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="progress",
+                        serialize=False,
+                        to="accounts.learner",
+                    ),
+                ),
+                ("xp_total", models.PositiveIntegerField(default=0)),
+                ("level", models.PositiveSmallIntegerField(default=1)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("passes", models.PositiveIntegerField(default=0)),
+                ("reviews", models.PositiveIntegerField(default=0)),
+                ("signs_passed", models.PositiveSmallIntegerField(default=0)),
+                ("signs_mastered", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "streak_current",
+                    models.PositiveIntegerField(default=0, help_text="Streak ending on the last active day."),
+                ),
+                ("streak_longest", models.PositiveIntegerField(default=0)),
+                ("streak_freezes", models.PositiveSmallIntegerField(default=0)),
+                ("streak_freezes_used", models.PositiveIntegerField(default=0)),
+                ("frozen_dates", models.JSONField(blank=True, default=list)),
+                ("last_active_date", models.DateField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Badge',
+            name="Badge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=80)),
-                ('earned_at', models.DateTimeField()),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='badges', to='accounts.learner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=80)),
+                ("earned_at", models.DateTimeField()),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="badges",
+                        to="accounts.learner",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['earned_at', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('learner', 'code'), name='one_badge_per_code')],
+                "ordering": ["earned_at", "code"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("learner", "code"), name="one_badge_per_code")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DailyActivity',
+            name="DailyActivity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('time_zone', models.CharField(max_length=64)),
-                ('xp', models.PositiveIntegerField(default=0)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('passes', models.PositiveIntegerField(default=0)),
-                ('first_at', models.DateTimeField()),
-                ('last_at', models.DateTimeField()),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='daily_activity', to='accounts.learner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("time_zone", models.CharField(max_length=64)),
+                ("xp", models.PositiveIntegerField(default=0)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("passes", models.PositiveIntegerField(default=0)),
+                ("first_at", models.DateTimeField()),
+                ("last_at", models.DateTimeField()),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="daily_activity",
+                        to="accounts.learner",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['learner_id', 'date'],
-                'constraints': [models.UniqueConstraint(fields=('learner', 'date'), name='one_activity_row_per_day')],
+                "ordering": ["learner_id", "date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("learner", "date"), name="one_activity_row_per_day")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProgressEvent',
+            name="ProgressEvent",
             fields=[
-                ('attempt', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='progress_event', serialize=False, to='practice.attempt')),
-                ('xp', models.PositiveSmallIntegerField()),
-                ('passed', models.BooleanField()),
-                ('rank', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('is_review', models.BooleanField(default=False)),
-                ('practised_at', models.DateTimeField(help_text='When the learner made the attempt (its day counts).')),
-                ('graded_at', models.DateTimeField()),
-                ('time_zone', models.CharField(help_text="The learner's time zone when practising.", max_length=64)),
-                ('local_date', models.DateField()),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress_events', to='accounts.learner')),
-                ('sign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='lessons.sign')),
+                (
+                    "attempt",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="progress_event",
+                        serialize=False,
+                        to="practice.attempt",
+                    ),
+                ),
+                ("xp", models.PositiveSmallIntegerField()),
+                ("passed", models.BooleanField()),
+                ("rank", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("is_review", models.BooleanField(default=False)),
+                (
+                    "practised_at",
+                    models.DateTimeField(help_text="When the learner made the attempt (its day counts)."),
+                ),
+                ("graded_at", models.DateTimeField()),
+                (
+                    "time_zone",
+                    models.CharField(help_text="The learner's time zone when practising.", max_length=64),
+                ),
+                ("local_date", models.DateField()),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progress_events",
+                        to="accounts.learner",
+                    ),
+                ),
+                (
+                    "sign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="lessons.sign"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['learner', 'practised_at'], name='progress_pr_learner_600668_idx')],
+                "indexes": [
+                    models.Index(fields=["learner", "practised_at"], name="progress_pr_learner_600668_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReviewCard',
+            name="ReviewCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.PositiveSmallIntegerField(help_text='fsrs.State: 1 learning, 2 review, 3 relearning')),
-                ('step', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('stability', models.FloatField(blank=True, null=True)),
-                ('difficulty', models.FloatField(blank=True, null=True)),
-                ('due', models.DateTimeField()),
-                ('last_review', models.DateTimeField(blank=True, null=True)),
-                ('reps', models.PositiveIntegerField(default=0)),
-                ('lapses', models.PositiveIntegerField(default=0)),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_cards', to='accounts.learner')),
-                ('sign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='lessons.sign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.PositiveSmallIntegerField(
+                        help_text="fsrs.State: 1 learning, 2 review, 3 relearning"
+                    ),
+                ),
+                ("step", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("stability", models.FloatField(blank=True, null=True)),
+                ("difficulty", models.FloatField(blank=True, null=True)),
+                ("due", models.DateTimeField()),
+                ("last_review", models.DateTimeField(blank=True, null=True)),
+                ("reps", models.PositiveIntegerField(default=0)),
+                ("lapses", models.PositiveIntegerField(default=0)),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_cards",
+                        to="accounts.learner",
+                    ),
+                ),
+                (
+                    "sign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="lessons.sign"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['learner', 'due'], name='progress_re_learner_a05421_idx')],
-                'constraints': [models.UniqueConstraint(fields=('learner', 'sign'), name='one_review_card_per_sign')],
+                "indexes": [models.Index(fields=["learner", "due"], name="progress_re_learner_a05421_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("learner", "sign"), name="one_review_card_per_sign")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SignProgress',
+            name="SignProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('passes', models.PositiveIntegerField(default=0)),
-                ('rank_sum', models.PositiveIntegerField(default=0, help_text='Sum of ranks, a miss counted as 11.')),
-                ('best_rank', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_rank', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_passed', models.BooleanField(default=False)),
-                ('first_attempt_at', models.DateTimeField()),
-                ('first_try_passed', models.BooleanField(default=False)),
-                ('first_passed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_attempt_at', models.DateTimeField()),
-                ('mastery_days', models.JSONField(blank=True, default=list, help_text='ISO local dates with a rank <= 3 pass.')),
-                ('mastered_at', models.DateTimeField(blank=True, null=True)),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sign_progress', to='accounts.learner')),
-                ('sign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='lessons.sign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("passes", models.PositiveIntegerField(default=0)),
+                (
+                    "rank_sum",
+                    models.PositiveIntegerField(default=0, help_text="Sum of ranks, a miss counted as 11."),
+                ),
+                ("best_rank", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_rank", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_passed", models.BooleanField(default=False)),
+                ("first_attempt_at", models.DateTimeField()),
+                ("first_try_passed", models.BooleanField(default=False)),
+                ("first_passed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_attempt_at", models.DateTimeField()),
+                (
+                    "mastery_days",
+                    models.JSONField(
+                        blank=True, default=list, help_text="ISO local dates with a rank <= 3 pass."
+                    ),
+                ),
+                ("mastered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sign_progress",
+                        to="accounts.learner",
+                    ),
+                ),
+                (
+                    "sign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="lessons.sign"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('learner', 'sign'), name='one_sign_progress_per_learner')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("learner", "sign"), name="one_sign_progress_per_learner")
+                ],
             },
         ),
     ]

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.active_learner",
+                "progress.context_processors.review_due",
                 "signlearn.context_processors.site",
             ],
         },
@@ -154,6 +155,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-attempts": {"task": "practice.requeue_stuck_attempts", "schedule": 60.0},
     "purge-expired-clips": {"task": "practice.purge_expired_clips", "schedule": crontab(minute=17)},
+    "weekly-digest": {"task": "progress.send_weekly_digests", "schedule": crontab(minute=0, hour=8, day_of_week="mon")},
 }
 
 # --- SignLearn --------------------------------------------------------------------------------

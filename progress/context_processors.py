@@ -1,0 +1,9 @@
+from .selectors import account_review_due_count
+
+
+def review_due(request):
+    """Due review count for the navigation bar (one query per page for signed-in users)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"review_due_count": account_review_due_count(user=user)}

@@ -1,0 +1,216 @@
+"""Pages for progress: dashboard, family overview, review queue and session, data rights."""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Learner
+from accounts.selectors import learner_active
+from lessons.models import Sign
+from practice.models import Attempt
+
+from . import charts
+from .selectors import family_overview, learner_dashboard, review_queue
+from .services import account_delete, learner_delete, learner_export_rows
+
+SESSION_KEY = "progress_session"
+SESSION_MAX_SIGNS = 20
+
+
+def _own_learner(request, learner_id: int | None) -> Learner:
+    """The account's learner `learner_id` (404 for anyone else's), or the active one."""
+    if learner_id is None:
+        learner = learner_active(user=request.user)
+        if learner is None:
+            raise Http404("This account has no learner profile.")
+        return learner
+    return get_object_or_404(Learner, pk=learner_id, user=request.user)
+
+
+@login_required
+def dashboard(request, learner_id: int | None = None):
+    learner = _own_learner(request, learner_id)
+    board = learner_dashboard(learner=learner)
+    context = {
+        "board": board,
+        "learner": learner,
+        "xp_chart": charts.xp_chart(board.xp_series),
+        "heatmap": charts.calendar_heatmap(board.calendar),
+        "goal_ring": charts.goal_ring(board.goal, streak=board.streak),
+        "status_bar": charts.sign_status_bar(
+            mastered=board.signs_mastered, learning=board.signs_learning, new=board.signs_new
+        ),
+        "unit_chart": charts.unit_pass_rates(board.units),
+        "heat_colours": charts.HEAT,
+        "frozen_colour": charts.FROZEN,
+    }
+    return render(request, "progress/dashboard.html", context)
+
+
+@login_required
+def attempt_thumbnail(request, attempt_id: int):
+    """The skeleton thumbnail of an attempt (no camera pixels), for its account only."""
+    attempt = get_object_or_404(Attempt, pk=attempt_id, learner__user=request.user)
+    if not attempt.thumbnail:
+        raise Http404
+    return FileResponse(attempt.thumbnail.open("rb"), content_type="image/png")
+
+
+@login_required
+def family(request):
+    return render(request, "progress/family.html", {"members": family_overview(user=request.user)})
+
+
+@login_required
+def review(request):
+    learner = _own_learner(request, None)
+    return render(
+        request, "progress/review_queue.html", {"queue": review_queue(learner=learner), "learner": learner}
+    )
+
+
+@login_required
+@require_POST
+def session_start(request):
+    """Start walking a list of signs: the due reviews, or the weakest signs from the dashboard."""
+    learner = _own_learner(request, None)
+    mode = "review" if request.POST.get("mode") == "review" else "practice"
+    if mode == "review":
+        sign_ids = [due.sign.id for due in review_queue(learner=learner).due]
+    else:
+        wanted = [int(v) for v in request.POST.getlist("sign") if v.isdigit()]
+        known = set(Sign.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        sign_ids = [sign_id for sign_id in dict.fromkeys(wanted) if sign_id in known]
+    if not sign_ids:
+        messages.info(
+            request, "Nothing to practise right now." if mode == "practice" else "No signs are due."
+        )
+        return redirect("review-queue")
+    request.session[SESSION_KEY] = {
+        "learner": learner.pk,
+        "mode": mode,
+        "signs": sign_ids[:SESSION_MAX_SIGNS],
+        "started": timezone.now().isoformat(),
+        "skipped": [],
+    }
+    return redirect("review-session")
+
+
+@login_required
+def session(request):
+    """The current step of a review/practice session; a sign is done once attempted since the start."""
+    learner = _own_learner(request, None)
+    state = request.session.get(SESSION_KEY)
+    if not state or state["learner"] != learner.pk:
+        return redirect("review-queue")
+    if request.method == "POST" and request.POST.get("skip", "").isdigit():
+        state["skipped"].append(int(request.POST["skip"]))
+        request.session[SESSION_KEY] = state
+        return redirect("review-session")
+    if request.method == "POST" and request.POST.get("end"):
+        del request.session[SESSION_KEY]
+        return redirect("review-queue")
+    started = datetime.fromisoformat(state["started"])
+    attempted = set(
+        Attempt.objects.filter(
+            learner=learner, sign_id__in=state["signs"], created_at__gte=started
+        ).values_list("sign_id", flat=True)
+    )
+    signs = {sign.pk: sign for sign in Sign.objects.filter(pk__in=state["signs"])}
+    steps = [
+        {"sign": signs[sign_id], "done": sign_id in attempted, "skipped": sign_id in state["skipped"]}
+        for sign_id in state["signs"]
+        if sign_id in signs
+    ]
+    current = next((step for step in steps if not step["done"] and not step["skipped"]), None)
+    practise_url = None
+    if current:
+        query = "?review=1&" if state["mode"] == "review" else "?"
+        practise_url = (
+            f"{reverse('sign-detail', args=[current['sign'].name])}{query}next={reverse('review-session')}"
+        )
+    return render(
+        request,
+        "progress/review_session.html",
+        {
+            "steps": steps,
+            "current": current,
+            "position": sum(1 for step in steps if step["done"] or step["skipped"]) + 1,
+            "done": sum(1 for step in steps if step["done"]),
+            "mode": state["mode"],
+            "practise_url": practise_url,
+        },
+    )
+
+
+# --- Data rights --------------------------------------------------------------------------------
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def export_csv(request, learner_id: int):
+    """Everything recorded about one learner profile's practice, one attempt per row."""
+    import csv
+
+    learner = _own_learner(request, learner_id)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in learner_export_rows(learner=learner)), content_type="text/csv"
+    )
+    filename = f"signlearn-{learner.pk}-{timezone.now():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def profile_delete(request, learner_id: int):
+    learner = _own_learner(request, learner_id)
+    n_profiles = request.user.learners.count()
+    if request.method == "POST":
+        if n_profiles <= 1:
+            messages.error(request, "This is the account's only profile: delete the account instead.")
+            return redirect("account-delete")
+        if request.POST.get("confirm") != learner.display_name:
+            messages.error(request, "Type the profile name exactly to confirm.")
+            return redirect("profile-delete", learner_id=learner.pk)
+        report = learner_delete(learner=learner)
+        messages.success(
+            request,
+            f"Deleted {report.learners} profile with {report.attempts} attempts and {report.files} stored files.",
+        )
+        return redirect("profiles")
+    n_attempts = learner.attempts.count()
+    return render(
+        request,
+        "accounts/profile_delete.html",
+        {"learner": learner, "n_attempts": n_attempts, "only_profile": n_profiles <= 1},
+    )
+
+
+@login_required
+def account_delete_view(request):
+    if request.method == "POST":
+        if not request.user.check_password(request.POST.get("password", "")):
+            messages.error(request, "That password is not right.")
+            return redirect("account-delete")
+        user = request.user
+        logout(request)
+        report = account_delete(user=user)
+        messages.success(
+            request,
+            f"Your account, {report.learners} profile(s), {report.attempts} attempts and "
+            f"{report.files} stored files were deleted.",
+        )
+        return redirect("home")
+    learners = list(request.user.learners.all())
+    n_attempts = Attempt.objects.filter(learner__user=request.user).count()
+    return render(request, "accounts/account_delete.html", {"learners": learners, "n_attempts": n_attempts})
