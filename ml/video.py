@@ -214,7 +214,12 @@ def _open(path: VideoSource):
     if isinstance(path, str | os.PathLike) and not Path(path).is_file():
         raise VideoError("unreadable_video", f"No such file: {path}")
     try:
-        return av.open(path if not isinstance(path, os.PathLike) else os.fspath(path), mode="r")
+        # metadata_errors: some real clips carry non-UTF-8 tags (a handler name), which must not fail them.
+        return av.open(
+            path if not isinstance(path, os.PathLike) else os.fspath(path),
+            mode="r",
+            metadata_errors="replace",
+        )
     except av.FFmpegError as error:
         raise _unreadable(error) from error
     except (EOFError, ValueError) as error:  # empty file-like objects end up here

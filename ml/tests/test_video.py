@@ -114,6 +114,19 @@ def test_rotated_phone_clip_is_turned_upright_like_ffmpeg_does(tv_clip, ffmpeg, 
     assert np.abs(video.frames[0].astype(int) - expected).mean() < 1.0
 
 
+def test_non_utf8_metadata_does_not_make_a_clip_unreadable(tv_clip, ffmpeg, tmp_path):
+    # One of the shared ISLR clips has such a tag; PyAV's default strict decoding refuses the file.
+    path = tmp_path / "bad_tag.mp4"
+    subprocess.run(
+        [shutil.which("ffmpeg"), "-v", "error", "-nostdin", "-i", str(tv_clip), "-c", "copy"]
+        + ["-metadata:s:v:0", b"handler_name=\xbd\xbdVideo", str(path)],
+        check=True,
+    )
+
+    assert probe_video(path).codec == "h264"
+    assert read_video(path).n_frames == TV_CODED_FRAMES
+
+
 def test_large_frames_are_downscaled_while_decoding(tv_clip):
     video = read_video(tv_clip, max_side=320)
 
