@@ -7,7 +7,6 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -130,12 +129,7 @@ def session(request):
         if sign_id in signs
     ]
     current = next((step for step in steps if not step["done"] and not step["skipped"]), None)
-    practise_url = None
-    if current:
-        query = "?review=1&" if state["mode"] == "review" else "?"
-        practise_url = (
-            f"{reverse('sign-detail', args=[current['sign'].name])}{query}next={reverse('review-session')}"
-        )
+    tutorial = current["sign"].tutorials.order_by("id").first() if current else None
     return render(
         request,
         "progress/review_session.html",
@@ -145,7 +139,9 @@ def session(request):
             "position": sum(1 for step in steps if step["done"] or step["skipped"]) + 1,
             "done": sum(1 for step in steps if step["done"]),
             "mode": state["mode"],
-            "practise_url": practise_url,
+            "is_review": state["mode"] == "review",
+            "learner": learner,
+            "tutorial": tutorial,
         },
     )
 
