@@ -36,7 +36,7 @@ HAND_POINTS = 21
 # so these four points tell the frame's aspect ratio (x and y are normalised by width and height).
 FACE_TOP, FACE_CHIN, FACE_SIDE_A, FACE_SIDE_B = 10, 152, 234, 454
 # Face height / face width in pixels, measured on the 640x360 training clips (median over frames).
-FACE_HEIGHT_OVER_WIDTH = 1.2
+FACE_HEIGHT_OVER_WIDTH = 1.29
 EPS = 1e-6
 
 

@@ -54,6 +54,7 @@ class TrainOptions:
     label_smoothing: float = 0.1
     warmup_epochs: int = 10
     repeats: int = 4  # augmented copies of each clip per epoch
+    variants: int = 32  # augmented copies of each clip precomputed (the pool epochs draw from)
     patience: int = 60
     monitor: str = "loss"  # early stopping on training loss: validation clips must not pick the model
     seed: int = 0
@@ -140,6 +141,44 @@ def load_samples(root: Path, rows: list[dict], sign_to_index: dict[str, int], la
     ]
 
 
+def make_featurizer(config):
+    """Batched twin of the model's preprocessing: list of [T_i, P, 3] -> (features, masks) arrays.
+
+    Pads to the longest sequence and maps the exact per-sequence TF function over the batch (each
+    sequence sliced back to its own length), so training sees what the exported model computes.
+    """
+    import tensorflow as tf
+
+    from ml.model import make_preprocess, point_layout
+
+    preprocess = make_preprocess(config)
+    n_points = len(point_layout(config).rows)
+    n_parts = 4 if config.use_lips else 3
+    signature = (
+        tf.TensorSpec([config.n_frames, None], tf.float32),
+        tf.TensorSpec([config.n_frames, n_parts], tf.float32),
+    )
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, None, n_points, 3], tf.float32),
+            tf.TensorSpec([None], tf.int32),
+        ]
+    )
+    def batch(padded, lengths):
+        return tf.map_fn(lambda a: preprocess(a[0][: a[1]]), (padded, lengths), fn_output_signature=signature)
+
+    def featurize(points_list: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        longest = max(len(p) for p in points_list)
+        padded = np.full((len(points_list), longest, n_points, 3), np.nan, dtype=np.float32)
+        for i, points in enumerate(points_list):
+            padded[i, : len(points)] = points
+        features, masks = batch(padded, np.array([len(p) for p in points_list], dtype=np.int32))
+        return features.numpy(), masks.numpy()
+
+    return featurize
+
+
 def train(
     *,
     data_dir: Path,
@@ -156,9 +195,8 @@ def train(
     ml.dataset_build.split_dataset holds out; split="all" trains on every sequence.
     """
     import keras
-    import tensorflow as tf
 
-    from ml.model import ModelConfig, build_classifier, make_preprocess, point_layout, save_config
+    from ml.model import ModelConfig, build_classifier, point_layout, save_config
 
     config = config or ModelConfig()
     options = options or TrainOptions()
@@ -178,40 +216,47 @@ def train(
     train_samples = load_samples(data_dir, train_rows, sign_to_index, layout)
     val_samples = load_samples(data_dir, val_rows, sign_to_index, layout)
 
-    preprocess = tf.function(
-        make_preprocess(config), input_signature=[tf.TensorSpec([None, len(layout.rows), 3], tf.float32)]
-    )
-
-    def featurize(points_list):
-        feats, masks = zip(*(preprocess(tf.constant(p)) for p in points_list), strict=True)
-        return np.stack([f.numpy() for f in feats]), np.stack([m.numpy() for m in masks])
-
+    featurize = make_featurizer(config)
     n_classes = config.n_classes
+    # Augmenting and preprocessing on the fly would cost more CPU than the small model's training
+    # step, so a pool of `variants` augmented copies per clip is built once and epochs draw from it.
+    started = time.perf_counter()
+    pool_features, pool_masks, pool_labels = [], [], []
+    for _ in range(options.variants):
+        f, m = featurize([augment_points(s.points, layout, augment, rng) for s in train_samples])
+        pool_features.append(f)
+        pool_masks.append(m)
+        pool_labels.append([s.label for s in train_samples])
+    pool_features = np.concatenate(pool_features)
+    pool_masks = np.concatenate(pool_masks)
+    pool_labels = np.concatenate(pool_labels)
+    pool_seconds = time.perf_counter() - started
 
     class AugmentedClips(keras.utils.PyDataset):
+        """Each epoch: `repeats` random pool variants of every training clip, shuffled."""
+
         def __init__(self):
             super().__init__(workers=1, use_multiprocessing=False)
-            self.order = np.arange(len(train_samples) * options.repeats)
-            rng.shuffle(self.order)
+            self.n_clips = len(train_samples)
+            self.on_epoch_end()
 
         def __len__(self):
-            return math.ceil(len(self.order) / options.batch_size)
+            return math.ceil(self.n_clips * options.repeats / options.batch_size)
 
         def __getitem__(self, i):
-            picked = [
-                train_samples[j % len(train_samples)]
-                for j in self.order[i * options.batch_size :][: options.batch_size]
-            ]
-            feats, masks = featurize([augment_points(s.points, layout, augment, rng) for s in picked])
-            labels = keras.utils.to_categorical([s.label for s in picked], n_classes)
-            return (feats, masks), labels
+            picked = self.order[i * options.batch_size : (i + 1) * options.batch_size]
+            labels = keras.utils.to_categorical(pool_labels[picked], n_classes)
+            return (pool_features[picked], pool_masks[picked]), labels
 
         def on_epoch_end(self):
+            clip = np.tile(np.arange(self.n_clips), options.repeats)
+            variant = rng.integers(0, options.variants, size=clip.shape)
+            self.order = variant * self.n_clips + clip
             rng.shuffle(self.order)
 
     model = build_classifier(config)
     steps = len(AugmentedClips()) * options.epochs
-    warmup = len(AugmentedClips()) * options.warmup_epochs
+    warmup = min(len(AugmentedClips()) * options.warmup_epochs, steps // 2)
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, steps - warmup, warmup_target=options.learning_rate, warmup_steps=warmup, alpha=0.02
     )
@@ -235,6 +280,7 @@ def train(
         "options": dataclasses.asdict(options),
         "augment": dataclasses.asdict(augment),
         "params": int(model.count_params()),
+        "pool_seconds": round(pool_seconds, 1),
     }
     (run_dir / "train.json").write_text(json.dumps(meta, indent=1))
 
@@ -344,6 +390,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--lr", type=float, default=defaults.learning_rate)
     parser.add_argument("--repeats", type=int, default=defaults.repeats)
+    parser.add_argument("--variants", type=int, default=defaults.variants)
     parser.add_argument("--patience", type=int, default=defaults.patience)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--dim", type=int, default=None, help="embedding width (default 128)")
@@ -372,6 +419,7 @@ def run(args) -> int:
         batch_size=args.batch_size,
         learning_rate=args.lr,
         repeats=args.repeats,
+        variants=args.variants,
         patience=args.patience,
         seed=args.seed,
     )

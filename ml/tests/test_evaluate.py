@@ -1,0 +1,155 @@
+"""Evaluation: known-answer metrics, the DTW baseline, and the CLI on real dataset sequences."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ml.baseline import KnnDtw, dtw_batch
+from ml.evaluate import Example, evaluate, score
+from ml.islr_io import landmark_file_path, read_sequence, write_sequence, write_train_csv
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+SHARED_MODELS = Path(os.environ.get("SIGNLEARN_SHARED_MODELS_DIR", REPO_DIR.parent / "shared" / "models"))
+LABELS = [f"sign{i}" for i in range(250)]
+
+
+class FixedRanker:
+    """Predicts scores that put the true label of example i at rank ranks[i]."""
+
+    labels = LABELS
+
+    def __init__(self, ranks: list[int]):
+        self.ranks = iter(ranks)
+
+    def probabilities(self, data):
+        label, rank = int(data[0, 0, 0]), next(self.ranks)
+        others = [i for i in range(250) if i != label]
+        order = others[: rank - 1] + [label] + others[rank - 1 :]
+        probs = np.zeros(250, np.float32)
+        probs[order] = np.linspace(1.0, 0.001, 250)
+        return probs / probs.sum()
+
+
+def examples(labels: list[int]) -> list[Example]:
+    return [
+        Example(np.full((3, 543, 3), label, np.float32), label, LABELS[label], i)
+        for i, label in enumerate(labels)
+    ]
+
+
+def test_top_k_accuracy_counts_ranks():
+    result = score(
+        FixedRanker([1, 2, 5, 6, 10, 11, 200, 1]), examples([3, 3, 4, 5, 6, 7, 8, 9]), name="f", subset="all"
+    )
+
+    assert result.n == 8
+    assert result.ranks == [1, 2, 5, 6, 10, 11, 200, 1]
+    assert result.top1 == pytest.approx(2 / 8)
+    assert result.top5 == pytest.approx(4 / 8)
+    assert result.top10 == pytest.approx(6 / 8)
+    assert result.per_sign["sign3"] == {"n": 2, "top1": 0.5, "top10": 1.0}
+    # Rank 2+ predictions of sign3 went to sign0, the first label that is not the true one.
+    assert result.confused[0] == {"sign": "sign3", "predicted": "sign0", "count": 1}
+
+
+def test_dtw_of_identical_sequences_is_zero_and_grows_with_difference():
+    a = np.random.default_rng(0).random((6, 6))
+    costs = np.stack([np.zeros((6, 6)), a, a * 2])
+
+    distances = dtw_batch(costs)
+
+    assert distances[0] == 0
+    assert 0 < distances[1] < distances[2]
+
+
+@pytest.fixture(scope="module")
+def real_sequences():
+    islr = Path(os.environ.get("SIGNLEARN_ISLR_DIR", REPO_DIR.parent / "shared" / "islr"))
+    folder = islr / "gislr_sample" / "train_landmark_files"
+    paths = [
+        folder / "16069" / "100015657.parquet",
+        folder / "16069" / "10042041.parquet",
+        folder / "2044" / "635217.parquet",
+    ]
+    if not all(p.is_file() for p in paths):
+        pytest.skip(f"needs the ISLR dataset sample in {folder}")
+    return [read_sequence(p) for p in paths]
+
+
+def test_dtw_baseline_finds_the_sign_of_a_distorted_copy(real_sequences):
+    cloud, green, brother = real_sequences
+    knn = KnnDtw([(cloud, 48), (green, 98), (brother, 34)], LABELS)
+    rng = np.random.default_rng(0)
+    query = cloud[np.sort(rng.choice(len(cloud), 80, replace=False))]  # frames dropped
+    query = query + rng.normal(0, 0.005, query.shape).astype(np.float32)
+
+    top = knn.top_k(query, k=3)
+
+    assert top[0].index == 48
+    assert top[0].score > 0.5
+    assert np.isinf(knn.distances(query)[0])  # a sign without references is never close
+
+
+def write_dataset(root: Path, sequences: list[np.ndarray], signs: list[str], participants: list[int]) -> Path:
+    rows = []
+    for i, (data, sign, participant) in enumerate(zip(sequences, signs, participants, strict=True)):
+        path = landmark_file_path(participant, i + 1)
+        write_sequence(data, root / path)
+        rows.append({"path": path, "participant_id": participant, "sequence_id": i + 1, "sign": sign})
+    write_train_csv(rows, root)
+    return root
+
+
+def reference_model(name: str) -> Path:
+    path = SHARED_MODELS / name
+    if not (path / "model.tflite").is_file():
+        pytest.skip(f"needs the shared reference model {path}")
+    return path
+
+
+def test_reference_models_score_the_labelled_dataset_sequences(tmp_path, real_sequences):
+    # The sample's known labels (cloud) and the labels both reference models agree on.
+    root = write_dataset(tmp_path, real_sequences, ["cloud", "green", "brother"], [16069, 16069, 2044])
+    models = [reference_model("gislr-prabhanjan"), reference_model("gislr-kittu89")]
+
+    results = evaluate(models=models, data_dir=root, subset="all")
+
+    assert [r.model.split()[0] for r in results] == ["gislr-prabhanjan", "gislr-kittu89"]
+    assert all((r.n, r.top1, r.top10) == (3, 1.0, 1.0) for r in results)
+    assert all(r.latency_ms["p95"] > 0 for r in results)
+
+
+def test_heldout_evaluation_with_the_baseline_scores_only_held_out_clips(tmp_path, real_sequences):
+    cloud, green, brother = real_sequences
+    rng = np.random.default_rng(1)
+    variants = [cloud, cloud[::2] + rng.normal(0, 0.003, cloud[::2].shape).astype(np.float32), green, brother]
+    root = write_dataset(tmp_path, variants, ["cloud", "cloud", "green", "brother"], [0, 0, 0, 0])
+
+    (result,) = evaluate(models=[], data_dir=root, subset="heldout", baselines=("knn-dtw",))
+
+    assert result.n == 1  # the second "cloud" clip; its twin is the reference
+    assert result.ranks == [1]
+    assert result.model == "knn-dtw (3 refs)"
+
+
+def test_evaluate_cli_prints_the_json_summary_last(tmp_path, real_sequences, capsys):
+    from ml.__main__ import main
+
+    root = write_dataset(tmp_path, real_sequences, ["cloud", "green", "brother"], [16069, 16069, 2044])
+    model = reference_model("gislr-kittu89")
+
+    code = main(["evaluate", "--model", str(model), "--data", str(root), "--subset", "all", "--json",
+                 "--out", str(tmp_path / "report.json")])  # fmt: skip
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+    assert code == 0
+    assert {k: last[k] for k in ("n", "top1", "top5", "top10")} == {
+        "n": 3,
+        "top1": 1.0,
+        "top5": 1.0,
+        "top10": 1.0,
+    }
+    assert json.loads((tmp_path / "report.json").read_text())["results"][0]["per_sign"]["cloud"]["n"] == 1
