@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from lessons import api as lessons_api
+from progress import api as progress_api
 
 from .views import TokenView
 
@@ -22,4 +23,8 @@ urlpatterns = [
     path("v1/learners/", accounts_api.LearnerListView.as_view(), name="api-learner-list"),
     path("v1/learners/<int:pk>/", accounts_api.LearnerDetailView.as_view(), name="api-learner-detail"),
     path("v1/learners/<int:pk>/select/", accounts_api.LearnerSelectView.as_view(), name="api-learner-select"),
+    # progress
+    path("v1/progress/", progress_api.ProgressView.as_view(), name="api-progress"),
+    path("v1/review/", progress_api.ReviewQueueView.as_view(), name="api-review-queue"),
+    path("v1/family/", progress_api.FamilyView.as_view(), name="api-family"),
 ]
