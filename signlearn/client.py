@@ -240,11 +240,20 @@ def attempt_exit_code(attempt: dict) -> int:
 
 
 def format_progress(data: dict) -> str:
-    lines = []
-    for key, value in data.items():
-        if isinstance(value, dict | list):
-            continue
-        lines.append(f"{key.replace('_', ' '):<22} {value}")
+    """The headline numbers of GET /api/v1/progress/."""
+    level, goal, signs = data["level"], data["goal"], data["signs"]
+    pass_rate = f" ({data['pass_rate']} %)" if data.get("pass_rate") is not None else ""
+    lines = [
+        f"learner {data['learner']}, today {data['today']}",
+        f"level   {level['level']}: {level['xp_total']} XP, {level['xp_to_next']} XP to level {level['level'] + 1}",
+        f"streak  {data['streak']} day(s), longest {data['streak_longest']}, {data['freezes']} freeze(s)",
+        f"goal    {goal['xp']}/{goal['goal']} XP today ({goal['percent']} %){' - met' if goal['met'] else ''}",
+        f"signs   {signs['mastered']} mastered, {signs['learning']} learning, {signs['new']} new, "
+        f"{signs['due']} due for review",
+        f"tries   {data['attempts']} attempt(s), {data['passes']} passed{pass_rate}",
+    ]
+    if data.get("weakest"):
+        lines.append("practise " + ", ".join(weak["sign"] for weak in data["weakest"]))
     return "\n".join(lines)
 
 
