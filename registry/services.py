@@ -48,6 +48,7 @@ from ml.inference import (
     load_labels,
     validate_model,
 )
+from ml.layout import N_SIGNS
 from practice.models import Attempt
 
 from .models import (
@@ -90,6 +91,8 @@ def _check_labels(labels_path: Path) -> None:
         labels = load_labels(labels_path)
     except (ValueError, json.JSONDecodeError, AttributeError) as exc:
         raise ModelValidationError(f"label map is not a sign -> index JSON object: {exc}") from exc
+    if len(labels) != N_SIGNS:
+        raise ModelValidationError(f"label map has {len(labels)} signs, expected {N_SIGNS}")
     known = vocabulary()
     if known and set(labels) != set(known):
         unknown = sorted(set(labels) - set(known))[:3]
@@ -113,16 +116,34 @@ def model_version_register(
     TFLite file, wrong signature or shapes, inference failing on NaN input, a bad label map.
     """
     model_path = Path(model_path)
+    info = validate_model(model_path)  # the file itself first: raises ModelValidationError
     if labels_path is None:
         try:
             labels_path = find_labels(model_path)
         except FileNotFoundError:
-            labels_path = Path(settings.SIGNLEARN_MODEL_DIR) / LABELS_FILENAMES[0]
-    labels_path = Path(labels_path)
+            labels_path = None
+    with tempfile.TemporaryDirectory(prefix="signlearn-labels-") as tmp:
+        if labels_path is None:
+            # No map given: the project's vocabulary, whose order is the Kaggle index map.
+            labels_path = Path(tmp) / LABELS_FILENAMES[0]
+            labels_path.write_text(json.dumps({sign: i for i, sign in enumerate(vocabulary())}))
+        return _register_checked(
+            model_path=model_path,
+            labels_path=Path(labels_path),
+            info=info,
+            source=source,
+            card=card,
+            version=version,
+            name=name,
+            notes=notes,
+            extra_files=extra_files,
+        )
+
+
+def _register_checked(*, model_path, labels_path, info, source, card, version, name, notes, extra_files):
     if not labels_path.is_file():
         raise ModelValidationError(f"no label map at {labels_path}")
     _check_labels(labels_path)
-    info = validate_model(model_path, labels_path)  # raises ModelValidationError
     sha = file_sha256(model_path)
     existing = ModelVersion.objects.filter(sha256=sha).first()
     if existing:

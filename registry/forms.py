@@ -1,0 +1,96 @@
+"""Admin forms: input validation only; the work is done by registry.services."""
+
+import json
+
+from django import forms
+
+from ml.ensemble import COMBINE_MODES
+
+from .models import ModelVersion
+from .services import MAX_ENSEMBLE_MEMBERS
+
+
+class ModelUploadForm(forms.Form):
+    file = forms.FileField(
+        label="model.tflite",
+        help_text="Kaggle ISLR contract: serving_default, inputs [n,543,3] → outputs [250].",
+    )
+    labels = forms.FileField(
+        required=False,
+        label="Label map (JSON)",
+        help_text="sign → index; leave empty to use the shipped sign_to_prediction_index_map.json.",
+    )
+    card = forms.FileField(required=False, label="Model card (JSON)")
+    version = forms.CharField(
+        required=False, max_length=50, help_text="Default: the card's version, or name + hash."
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_card(self):
+        upload = self.cleaned_data.get("card")
+        if not upload:
+            return {}
+        try:
+            card = json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise forms.ValidationError(f"not valid JSON: {exc}") from exc
+        if not isinstance(card, dict):
+            raise forms.ValidationError("the model card must be a JSON object")
+        return card
+
+
+class ActivationForm(forms.Form):
+    combine = forms.ChoiceField(choices=[(m, m) for m in COMBINE_MODES], initial=COMBINE_MODES[0])
+    override = forms.BooleanField(
+        required=False,
+        label="Override the gate",
+        help_text="Activate although it scores worse or is not evaluated.",
+    )
+    override_reason = forms.CharField(required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = ModelVersion.objects.order_by("-created_at")
+        for i in range(MAX_ENSEMBLE_MEMBERS):
+            self.fields[f"model_{i}"] = forms.ModelChoiceField(
+                queryset=choices, required=i == 0, label=f"Model {i + 1}" if i else "Model"
+            )
+            self.fields[f"weight_{i}"] = forms.FloatField(
+                min_value=0.0001, initial=1.0, required=False, label="weight"
+            )
+
+    def members(self) -> list[tuple[ModelVersion, float]]:
+        members = []
+        for i in range(MAX_ENSEMBLE_MEMBERS):
+            model = self.cleaned_data.get(f"model_{i}")
+            if model is not None:
+                members.append((model, self.cleaned_data.get(f"weight_{i}") or 1.0))
+        return members
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("override") and not cleaned.get("override_reason", "").strip():
+            self.add_error("override_reason", "Say why you override the gate (kept in the activation log).")
+        ids = [m.pk for m, _ in self.members()] if not self.errors else []
+        if len(ids) != len(set(ids)):
+            raise forms.ValidationError("a model appears twice")
+        return cleaned
+
+
+class TrainingStartForm(forms.Form):
+    split = forms.ChoiceField(
+        choices=[("holdout", "holdout (by signer / by clip)"), ("all", "all sequences")]
+    )
+    epochs = forms.IntegerField(min_value=1, max_value=2000, initial=300)
+    dim = forms.IntegerField(
+        min_value=8, max_value=512, required=False, help_text="embedding width (default 128)"
+    )
+    blocks = forms.IntegerField(
+        min_value=1, max_value=8, required=False, help_text="Transformer blocks (default 2)"
+    )
+    quantize = forms.ChoiceField(
+        choices=[("none", "none"), ("float16", "float16"), ("dynamic", "dynamic range")]
+    )
+
+    def params(self) -> dict:
+        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
