@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from lessons import api as lessons_api
+from practice import api as practice_api
 from progress import api as progress_api
 
 from .views import TokenView
@@ -27,4 +28,7 @@ urlpatterns = [
     path("v1/progress/", progress_api.ProgressView.as_view(), name="api-progress"),
     path("v1/review/", progress_api.ReviewQueueView.as_view(), name="api-review-queue"),
     path("v1/family/", progress_api.FamilyView.as_view(), name="api-family"),
+    # practice attempts
+    path("v1/attempts/", practice_api.AttemptListCreateView.as_view(), name="api-attempt-list"),
+    path("v1/attempts/<int:pk>/", practice_api.AttemptDetailView.as_view(), name="api-attempt-detail"),
 ]

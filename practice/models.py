@@ -16,6 +16,14 @@ def attempt_landmarks_upload_to(instance: "Attempt", filename: str) -> str:
     return f"attempts/landmarks/{uuid.uuid4().hex}.parquet"
 
 
+def attempt_replay_upload_to(instance: "Attempt", filename: str) -> str:
+    return f"attempts/replay/{uuid.uuid4().hex}{Path(filename).suffix.lower() or '.mp4'}"
+
+
+def attempt_thumbnail_upload_to(instance: "Attempt", filename: str) -> str:
+    return f"attempts/thumbnail/{uuid.uuid4().hex}.png"
+
+
 class Attempt(models.Model):
     """One try at one sign: uploaded -> queued -> processing -> graded | failed (DESIGN §5)."""
 
@@ -48,6 +56,13 @@ class Attempt(models.Model):
     is_review = models.BooleanField(default=False, help_text="Made from the review queue.")
     video = models.FileField(upload_to=attempt_video_upload_to, blank=True)
     landmarks = models.FileField(upload_to=attempt_landmarks_upload_to, blank=True)
+    # Skeleton-only renders (no camera pixels), kept after the raw clip is purged.
+    replay = models.FileField(
+        upload_to=attempt_replay_upload_to,
+        blank=True,
+        help_text="Side-by-side skeleton mp4: attempt | tutorial.",
+    )
+    thumbnail = models.FileField(upload_to=attempt_thumbnail_upload_to, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED, db_index=True)
     failure_reason = models.CharField(max_length=20, choices=FailureReason.choices, blank=True)
     failure_detail = models.CharField(max_length=300, blank=True)

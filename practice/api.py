@@ -1,0 +1,176 @@
+"""API v1 attempts: submit a clip (or landmarks) for grading, then read the attempt until it is final.
+
+POST /api/v1/attempts/      multipart `sign` + `video` (or `landmarks` file: ISLR parquet or JSON),
+                            or JSON {"sign": ..., "landmarks": [[[x, y, z], ...543], ...]} -> 202
+GET  /api/v1/attempts/      the learner's attempts, newest first
+GET  /api/v1/attempts/<id>/ {"id", "sign", "status", "failure_reason", "result": {...} | null}
+
+Every refusal is 400 {"code", "detail"} with a stable code (unknown_sign, too_large,
+unreadable_video, too_short, too_long, invalid_landmarks, invalid); nothing a client sends is a 500.
+"""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.learner import request_learner
+from lessons.models import Sign
+
+from .landmarks_input import LandmarksInvalid, landmarks_from_file, landmarks_from_json
+from .models import Attempt
+from .selectors import attempt_visible
+from .services import AttemptRejected, attempt_create, attempt_create_from_landmarks
+
+
+class UploadRejected(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+    default_detail = "The upload was refused."
+
+
+class TopSignSerializer(serializers.Serializer):
+    sign = serializers.CharField()
+    score = serializers.FloatField()
+
+
+class AttemptResultSerializer(serializers.Serializer):
+    passed = serializers.BooleanField()
+    rank = serializers.IntegerField(
+        allow_null=True, help_text="Rank of the intended sign in the top-10, or null."
+    )
+    xp = serializers.IntegerField()
+    top10 = TopSignSerializer(many=True)
+    detected = serializers.DictField(
+        child=serializers.FloatField(), help_text="Share of frames with face, left_hand, pose, right_hand."
+    )
+    model_version = serializers.CharField()
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    sign = serializers.CharField(source="sign.name")
+    failure_reason = serializers.CharField(allow_null=True)
+    failure_detail = serializers.CharField()
+    result = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attempt
+        fields = [
+            "id",
+            "sign",
+            "status",
+            "failure_reason",
+            "failure_detail",
+            "is_review",
+            "created_at",
+            "result",
+        ]
+
+    def to_representation(self, attempt: Attempt) -> dict:
+        data = super().to_representation(attempt)
+        data["failure_reason"] = attempt.failure_reason or None
+        return data
+
+    @extend_schema_field(AttemptResultSerializer(allow_null=True))
+    def get_result(self, attempt: Attempt) -> dict | None:
+        result = getattr(attempt, "result", None) if attempt.status == Attempt.Status.GRADED else None
+        if result is None:
+            return None
+        return AttemptResultSerializer(
+            {
+                "passed": result.passed,
+                "rank": result.rank,
+                "xp": result.xp,
+                "top10": [{"sign": row["sign"], "score": row["score"]} for row in result.top10],
+                "detected": result.detected,
+                "model_version": result.model_version,
+            }
+        ).data
+
+
+class AttemptCreateSerializer(serializers.Serializer):
+    """Documentation of the request body; the view reads it itself (files or JSON)."""
+
+    sign = serializers.CharField(help_text="A sign name from the vocabulary, e.g. `hello`.")
+    video = serializers.FileField(required=False, help_text="A clip of one sign: 0.5-15 s, at most 50 MB.")
+    landmarks = serializers.JSONField(
+        required=False,
+        help_text="Instead of a video: an ISLR parquet file, or [frames][543][3] numbers/nulls (1-900 frames).",
+    )
+    is_review = serializers.BooleanField(required=False, default=False)
+
+
+class AttemptCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class AttemptListCreateView(generics.ListAPIView):
+    """The learner's attempts (GET) and new attempts (POST, answered 202 while grading runs)."""
+
+    serializer_class = AttemptSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_scope = "uploads"
+    uses_learner = True
+
+    def get_queryset(self):
+        learner = request_learner(self.request)
+        return (
+            Attempt.objects.filter(learner=learner)
+            .select_related("sign", "result")
+            .order_by("-created_at", "-id")
+        )
+
+    @extend_schema(request=AttemptCreateSerializer, responses={202: AttemptCreatedSerializer})
+    def post(self, request, *args, **kwargs):
+        learner = request_learner(request)
+        content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if content_length > settings.SIGNLEARN_MAX_UPLOAD_BYTES + 1024 * 1024:
+            limit_mb = settings.SIGNLEARN_MAX_UPLOAD_BYTES // (1024 * 1024)
+            raise UploadRejected(f"The upload is larger than {limit_mb} MB.", code="too_large")
+        if not isinstance(request.data, dict):
+            raise UploadRejected("Send a JSON object or a multipart form.", code="invalid")
+        sign_name = request.data.get("sign")
+        if not isinstance(sign_name, str) or not sign_name.strip():
+            raise UploadRejected("Name the sign you practised in `sign`.", code="invalid")
+        sign = Sign.objects.filter(name=sign_name.strip()).first()
+        if sign is None:
+            raise UploadRejected(f"“{sign_name[:50]}” is not a sign in the vocabulary.", code="unknown_sign")
+        is_review = str(request.data.get("is_review", "")).lower() in {"1", "true", "yes", "on"}
+        try:
+            if "video" in request.FILES:
+                attempt = attempt_create(
+                    learner=learner, sign=sign, video=request.FILES["video"], is_review=is_review
+                )
+            elif "landmarks" in request.FILES:
+                data = landmarks_from_file(request.FILES["landmarks"])
+                attempt = attempt_create_from_landmarks(
+                    learner=learner, sign=sign, data=data, is_review=is_review
+                )
+            elif request.data.get("landmarks") is not None:
+                data = landmarks_from_json(request.data.get("landmarks"))
+                attempt = attempt_create_from_landmarks(
+                    learner=learner, sign=sign, data=data, is_review=is_review
+                )
+            else:
+                raise UploadRejected(
+                    "Send a `video` file, a `landmarks` file, or JSON `landmarks`.", code="invalid"
+                )
+        except AttemptRejected as rejected:
+            raise UploadRejected(rejected.message, code=rejected.code) from rejected
+        except LandmarksInvalid as invalid:
+            raise UploadRejected(str(invalid), code=invalid.code) from invalid
+        return Response({"id": attempt.pk, "status": attempt.status}, status=status.HTTP_202_ACCEPTED)
+
+
+class AttemptDetailView(APIView):
+    """One attempt; 404 unless it belongs to this account (or the caller is staff)."""
+
+    @extend_schema(responses=AttemptSerializer)
+    def get(self, request, pk: int):
+        attempt = attempt_visible(user=request.user, attempt_id=pk)
+        if attempt is None:
+            raise exceptions.NotFound("No such attempt.")
+        return Response(AttemptSerializer(attempt).data)

@@ -1,0 +1,173 @@
+"""Fixtures for practice tests: real clips, a pinned reference model, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from conftest import ISLR_DIR, SHARED_MODELS_DIR, shared_clip
+
+# A clip both reference models (and so, we expect, any decent model) rank first for its own sign:
+# gislr-prabhanjan 0.94, gislr-kittu89 0.77 for "rain". Neither has "hat" in its top-10 for it.
+OWN_SIGN_CLIP = "183_rain_3.mp4"
+OWN_SIGN = "rain"
+WRONG_SIGN = "hat"
+# A real ISLR dataset sequence labelled "cloud"; gislr-kittu89 ranks it first (0.98).
+CLOUD_SEQUENCE = "gislr_sample/train_landmark_files/16069/100015657.parquet"
+REFERENCE_MODEL = "gislr-kittu89"
+
+
+@pytest.fixture
+def rain_clip() -> Path:
+    return shared_clip(OWN_SIGN_CLIP)
+
+
+@pytest.fixture(scope="session")
+def cloud_landmarks():
+    """[105, 543, 3] landmarks of a real dataset sequence of "cloud"."""
+    path = ISLR_DIR / CLOUD_SEQUENCE
+    if not path.exists():
+        pytest.skip(f"needs the shared ISLR sample: {path} is absent (set SIGNLEARN_ISLR_DIR)")
+    from ml.islr_io import read_sequence
+
+    return read_sequence(path)
+
+
+@dataclass
+class ReferencePredictor:
+    """The registry predictor's interface over one fixed model, so unit tests have known answers."""
+
+    classifier: object
+    version: str
+
+    def top_k(self, data, k: int = 10):
+        return self.classifier.top_k(data, k=k)
+
+
+@pytest.fixture(scope="session")
+def reference_predictor() -> ReferencePredictor:
+    path = SHARED_MODELS_DIR / REFERENCE_MODEL / "model.tflite"
+    if not path.exists():
+        pytest.skip(f"needs the shared reference model {path} (set SIGNLEARN_SHARED_MODELS_DIR)")
+    from ml.inference import SignClassifier
+
+    return ReferencePredictor(classifier=SignClassifier(path), version=f"{REFERENCE_MODEL}-test")
+
+
+@pytest.fixture
+def pinned_model(monkeypatch, reference_predictor) -> ReferencePredictor:
+    """Grade in this process with the reference model instead of the registry's active one."""
+    monkeypatch.setattr("practice.services._predictor", lambda: reference_predictor)
+    return reference_predictor
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch) -> list[int]:
+    """Attempt ids sent to the grading task (instead of a broker) in tests without a worker."""
+    sent: list[int] = []
+    monkeypatch.setattr("practice.tasks.grade_attempt_task.delay", lambda attempt_id: sent.append(attempt_id))
+    return sent
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def bad_clips(tmp_path_factory) -> dict[str, Path]:
+    """Uploads the request must refuse, made at test time: name -> path."""
+    if not Path("/usr/bin/ffmpeg").exists():
+        pytest.skip("needs ffmpeg (Debian package) to make test clips")
+    folder = tmp_path_factory.mktemp("bad-clips")
+    clips = {
+        "empty": folder / "empty.mp4",
+        "corrupt": folder / "corrupt.mp4",
+        "audio_only": folder / "audio.m4a",
+        "too_long": folder / "long.mp4",
+        "too_short": folder / "short.mp4",
+    }
+    clips["empty"].write_bytes(b"")
+    clips["corrupt"].write_bytes(os.urandom(64 * 1024))
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "aac", str(clips["audio_only"]))
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=17", "-pix_fmt", "yuv420p",
+           str(clips["too_long"]))  # fmt: skip
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=0.2", "-pix_fmt", "yuv420p",
+           str(clips["too_short"]))  # fmt: skip
+    return clips
+
+
+@pytest.fixture(scope="session")
+def nobody_clip(tmp_path_factory) -> Path:
+    """A valid 2 s video with no person in it: accepted by the upload, failed by the worker."""
+    if not Path("/usr/bin/ffmpeg").exists():
+        pytest.skip("needs ffmpeg (Debian package) to make test clips")
+    path = tmp_path_factory.mktemp("nobody") / "nobody.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x240:rate=15:duration=2", "-pix_fmt", "yuv420p", str(path))
+    return path
+
+
+# --- the real worker -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def grading_model_dir() -> Path:
+    """The model the worker grades with by default (registry fallback); skip if it is absent."""
+    folder = Path(settings.SIGNLEARN_MODEL_DIR)
+    if not (folder / "model.tflite").exists():
+        pytest.skip(f"no model at {folder}/model.tflite (set SIGNLEARN_MODEL_DIR to a model folder)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, grading_model_dir):
+    """One real worker for the session (tests may kill it; `celery_worker` starts it again)."""
+    from .tests.worker import WorkerProcess, use_broker_folder
+
+    broker_folder = None
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        broker_folder = tmp_path_factory.mktemp("broker")
+        use_broker_folder(broker_folder)
+    else:
+        from signlearn.celery import app
+
+        app.control.purge()  # leftovers of an earlier run would point at rows that no longer exist
+    worker = WorkerProcess(log_dir=tmp_path_factory.mktemp("worker-logs"), broker_folder=broker_folder)
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def celery_worker(worker_process, transactional_db):
+    """A running worker; tests using it commit for real (transactional_db) so the worker sees rows."""
+    return worker_process.ensure_running()
+
+
+def wait_for_final(attempt_id: int, *, timeout: float = 120.0, worker=None):
+    """Poll the database until the attempt is graded or failed; fail with the worker log if not."""
+    from practice.models import Attempt
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        attempt = Attempt.objects.get(pk=attempt_id)
+        if attempt.status in (Attempt.Status.GRADED, Attempt.Status.FAILED):
+            return attempt
+        time.sleep(0.1)
+    log = worker.log()[-4000:] if worker else ""
+    raise AssertionError(f"attempt {attempt_id} still {attempt.status} after {timeout} s\n{log}")
+
+
+def wait_for_status(attempt_id: int, status: str, *, timeout: float = 60.0):
+    from practice.models import Attempt
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if Attempt.objects.filter(pk=attempt_id, status=status).exists():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"attempt {attempt_id} never reached {status}")

@@ -1,0 +1,8 @@
+from django import forms
+
+
+class AttemptUploadForm(forms.Form):
+    """A practice clip from the recorder or a file; the service does the real (decoding) checks."""
+
+    video = forms.FileField(label="Video file", help_text="MP4, WebM or MOV, 0.5–15 seconds, up to 50 MB.")
+    is_review = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -1,0 +1,126 @@
+"""Reads for practice: who may see an attempt, recent attempts, and the result as pages show it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from accounts.models import Learner
+from lessons.models import Sign, TutorialVideo
+
+from .feedback import detection_tips, rank_message
+from .models import Attempt
+
+MEDIA_KINDS = ("video", "replay", "thumbnail")
+
+
+def attempt_visible(*, user: AbstractBaseUser, attempt_id: int) -> Attempt | None:
+    """The attempt if `user` owns it (any profile of their account) or is staff; None otherwise.
+
+    Views turn None into 404, so another family cannot even learn that the attempt exists.
+    """
+    if not user.is_authenticated:
+        return None
+    attempts = Attempt.objects.select_related("sign", "learner", "result")
+    if not user.is_staff:
+        attempts = attempts.filter(learner__user=user)
+    return attempts.filter(pk=attempt_id).first()
+
+
+def attempts_recent(*, learner: Learner, sign: Sign | None = None, limit: int = 5) -> QuerySet[Attempt]:
+    attempts = Attempt.objects.filter(learner=learner).select_related("sign", "result")
+    if sign is not None:
+        attempts = attempts.filter(sign=sign)
+    return attempts.order_by("-created_at", "-id")[:limit]
+
+
+def attempt_media_file(*, attempt: Attempt, kind: str):
+    """The stored file of one media kind, or None when there is none (purged, not rendered)."""
+    if kind not in MEDIA_KINDS:
+        return None
+    file = getattr(attempt, kind)
+    return file if file else None
+
+
+@dataclass
+class TopRow:
+    sign: str
+    label: str
+    percent: float
+    is_target: bool
+
+
+@dataclass
+class AttemptSummary:
+    """An attempt as the result panel shows it; plain values so templates stay logic-free."""
+
+    attempt: Attempt
+    is_final: bool
+    passed: bool | None = None
+    rank: int | None = None
+    xp: int = 0
+    headline: str = ""
+    message: str = ""
+    top10: list[TopRow] = field(default_factory=list)
+    tips: list[str] = field(default_factory=list)
+    detected: list[tuple[str, int]] = field(default_factory=list)  # (part label, percent)
+    replay_url: str = ""
+    model_version: str = ""
+
+
+def attempt_summary(*, attempt: Attempt) -> AttemptSummary:
+    summary = AttemptSummary(
+        attempt=attempt, is_final=attempt.status in (Attempt.Status.GRADED, Attempt.Status.FAILED)
+    )
+    if attempt.status == Attempt.Status.FAILED:
+        summary.headline = "We could not grade this clip"
+        summary.message = attempt.failure_message
+        return summary
+    result = getattr(attempt, "result", None) if attempt.status == Attempt.Status.GRADED else None
+    if result is None:
+        return summary
+    summary.passed, summary.rank, summary.xp = result.passed, result.rank, result.xp
+    summary.model_version = result.model_version
+    summary.headline = "Passed!" if result.passed else "Not yet"
+    top_label = _label(result.top10[0]["sign"]) if result.top10 else None
+    summary.message = rank_message(result.rank, top_sign_label=top_label)
+    summary.top10 = [
+        TopRow(
+            sign=row["sign"],
+            label=_label(row["sign"]),
+            percent=round(100 * float(row["score"]), 1),
+            is_target=row["sign"] == attempt.sign.name,
+        )
+        for row in result.top10
+    ]
+    reference = _tutorial_detected(sign=attempt.sign)
+    summary.tips = detection_tips(result.detected, reference=reference)
+    summary.detected = [
+        (label, round(100 * float(result.detected.get(part, 0.0))))
+        for part, label in (
+            ("right_hand", "Right hand"),
+            ("left_hand", "Left hand"),
+            ("face", "Face"),
+            ("pose", "Body"),
+        )
+    ]
+    if attempt.replay:
+        summary.replay_url = reverse("attempt-media", args=[attempt.pk, "replay"])
+    return summary
+
+
+def _tutorial_detected(*, sign: Sign) -> dict | None:
+    detected = (
+        TutorialVideo.objects.filter(sign=sign, qa_status=TutorialVideo.QAStatus.OK)
+        .exclude(qa_detected={})
+        .values_list("qa_detected", flat=True)
+        .first()
+    )
+    return detected or None
+
+
+def _label(name: str) -> str:
+    return Sign(name=name).label  # the display rule lives on the model

@@ -1,0 +1,515 @@
+"""Writes for practice: create attempts, grade them in the worker, requeue and purge; tutorial QA.
+
+Lifecycle (DESIGN §5): uploaded -> queued -> processing -> graded | failed(reason).
+
+- The web request only validates cheaply (size, a decodable video stream, duration) and queues.
+- The worker claims an attempt with one conditional UPDATE (queued -> processing), does the heavy
+  work outside any transaction, then stores the result, the attempt's new status and the learner's
+  progress in one transaction. A second run of a graded attempt finds nothing to claim.
+- A claim older than PROCESSING_STALE belongs to a dead worker: the periodic requeue hands it to a
+  live one. The filesystem broker (embedded default) deletes a message when a worker takes it, so
+  this requeue, not the broker, is what makes a killed worker lose no attempt there.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import Learner
+from lessons.models import Sign, TutorialVideo
+
+from .feedback import detection_failure
+from .landmarks_input import landmarks_check
+from .models import Attempt, AttemptResult
+
+log = logging.getLogger(__name__)
+
+# Sized for a 15 s clip at 30 fps on a slow shared core (decode + Holistic ~20 s, model + replay ~2 s).
+GRADE_SOFT_TIME_LIMIT_S = 90
+GRADE_TIME_LIMIT_S = 120
+# A claim older than this outlived the hard time limit: its worker is gone.
+PROCESSING_STALE = timedelta(seconds=GRADE_TIME_LIMIT_S + 60)
+# A queued attempt whose message was lost (broker wiped, crash between commit and send).
+QUEUED_STALE = timedelta(minutes=10)
+# A clip that kills its worker every time (out of memory) must not be retried forever.
+MAX_TASK_RUNS = 5
+TOP_K = 10
+# Errors worth retrying: the database or broker was briefly unreachable or locked.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+Status = Attempt.Status
+Reason = Attempt.FailureReason
+FINAL = (Status.GRADED, Status.FAILED)
+
+
+class AttemptRejected(Exception):
+    """An upload refused in the request (answered 400), with a stable code and a sentence."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class GradingFailure(Exception):
+    """The clip cannot be graded (unreadable, no hands, ...): the attempt ends as failed(code)."""
+
+    def __init__(self, code: str, detail: str = ""):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+# --- creating attempts (web request) -----------------------------------------------------------
+
+
+def attempt_create(*, learner: Learner, sign: Sign, video: UploadedFile, is_review: bool = False) -> Attempt:
+    """Validate an uploaded clip cheaply, store it under a generated name and queue its grading."""
+    from lessons.validators import uploaded_clip_problem
+
+    problem = uploaded_clip_problem(video)
+    if problem:
+        raise AttemptRejected(*problem)
+    attempt = Attempt(learner=learner, sign=sign, source=Attempt.Source.VIDEO, is_review=is_review)
+    attempt.video.save(Path(video.name or "clip.webm").name, video, save=False)
+    try:
+        with transaction.atomic():
+            attempt.save()
+            _attempt_enqueue(attempt)
+    except BaseException:
+        attempt.video.delete(save=False)
+        raise
+    return attempt
+
+
+def attempt_create_from_landmarks(
+    *, learner: Learner, sign: Sign, data: np.ndarray, is_review: bool = False
+) -> Attempt:
+    """Queue grading of a landmark sequence extracted on the client ([T, 543, 3], NaN = missing)."""
+    from ml.islr_io import write_sequence
+
+    array = landmarks_check(np.asarray(data, dtype=np.float32))
+    attempt = Attempt(learner=learner, sign=sign, source=Attempt.Source.LANDMARKS, is_review=is_review)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "landmarks.parquet"
+        write_sequence(array, path)
+        with path.open("rb") as fh:
+            attempt.landmarks.save(path.name, File(fh), save=False)
+    try:
+        with transaction.atomic():
+            attempt.save()
+            _attempt_enqueue(attempt)
+    except BaseException:
+        attempt.landmarks.delete(save=False)
+        raise
+    return attempt
+
+
+def _attempt_enqueue(attempt: Attempt) -> None:
+    """Mark queued and send the task once the row is committed (a worker must be able to read it)."""
+    from .tasks import grade_attempt_task
+
+    attempt.status = Status.QUEUED
+    attempt.queued_at = timezone.now()
+    attempt.save(update_fields=["status", "queued_at"])
+    attempt_id = attempt.pk
+    transaction.on_commit(lambda: grade_attempt_task.delay(attempt_id))
+
+
+# --- grading (worker) --------------------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    """Everything the heavy, transaction-free part of grading found out about one attempt."""
+
+    predictions: list  # [ml.inference.Prediction] best first
+    rank: int | None
+    detected: dict[str, float]
+    n_frames: int
+    model_version: str
+    duration_s: float | None = None
+    files: dict[str, str] = field(default_factory=dict)  # field name -> stored name (new files)
+
+
+def attempt_grade(*, attempt_id: int) -> Attempt | None:
+    """Grade one attempt: claim it, extract and classify, store result and progress atomically.
+
+    Idempotent: an attempt that is graded, failed, or being graded by a live worker is left alone.
+    Transient database errors release the claim and propagate so the task retries.
+    """
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    attempt = _attempt_claim(attempt_id=attempt_id)
+    if attempt is None:
+        return Attempt.objects.filter(pk=attempt_id).first()
+    files: dict[str, str] = {}  # new media written for this run: deleted if it does not count
+    try:
+        evaluation = _attempt_evaluate(attempt, files=files)
+        return _attempt_store(attempt=attempt, evaluation=evaluation)
+    except GradingFailure as failure:
+        if "landmarks" in files:  # keep what was extracted: it shows why the clip failed
+            attempt.landmarks.name = files.pop("landmarks")
+        _files_delete(files)
+        return attempt_fail(attempt=attempt, reason=failure.code, detail=failure.detail)
+    except TRANSIENT_ERRORS:
+        _files_delete(files)
+        _attempt_release(attempt_id=attempt_id)
+        raise
+    except SoftTimeLimitExceeded:
+        log.warning("attempt %s: grading exceeded its time limit", attempt_id)
+        _files_delete(files)
+        return attempt_fail(attempt=attempt, reason=Reason.INTERNAL_ERROR, detail="Grading took too long.")
+    except Exception:
+        log.exception("attempt %s: grading failed", attempt_id)
+        _files_delete(files)
+        return attempt_fail(attempt=attempt, reason=Reason.INTERNAL_ERROR)
+
+
+def attempt_fail(*, attempt: Attempt, reason: str, detail: str = "") -> Attempt:
+    """End an attempt as failed(reason), unless it already ended (a graded attempt stays graded)."""
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.status in FINAL:
+            return locked
+        locked.status = Status.FAILED
+        locked.failure_reason = Reason(reason).value
+        locked.failure_detail = detail[:300]
+        locked.finished_at = timezone.now()
+        fields = ["status", "failure_reason", "failure_detail", "finished_at"]
+        if attempt.landmarks and attempt.landmarks.name != locked.landmarks.name:
+            locked.landmarks = attempt.landmarks.name  # keep what was extracted: useful to review
+            fields.append("landmarks")
+        locked.save(update_fields=fields)
+    return locked
+
+
+def _attempt_claim(*, attempt_id: int) -> Attempt | None:
+    """Take the attempt for this worker (queued -> processing) or return None if it is not ours."""
+    now = timezone.now()
+    claimable = Q(status__in=[Status.UPLOADED, Status.QUEUED]) | Q(
+        status=Status.PROCESSING, started_at__lt=now - PROCESSING_STALE
+    )
+    claimed = Attempt.objects.filter(claimable, pk=attempt_id, task_runs__lt=MAX_TASK_RUNS).update(
+        status=Status.PROCESSING, started_at=now, task_runs=F("task_runs") + 1
+    )
+    if claimed:
+        return Attempt.objects.select_related("sign", "learner").get(pk=attempt_id)
+    attempt = Attempt.objects.filter(claimable, pk=attempt_id).first()
+    if attempt is not None:  # claimable but out of runs: it keeps killing workers
+        log.error("attempt %s: giving up after %s runs", attempt_id, attempt.task_runs)
+        attempt_fail(attempt=attempt, reason=Reason.INTERNAL_ERROR, detail="Grading kept failing.")
+    return None
+
+
+def _attempt_release(*, attempt_id: int) -> None:
+    """Hand a claimed attempt back to the queue (its task will retry); best effort."""
+    try:
+        Attempt.objects.filter(pk=attempt_id, status=Status.PROCESSING).update(
+            status=Status.QUEUED, queued_at=timezone.now()
+        )
+    except TRANSIENT_ERRORS:
+        log.warning("attempt %s: could not release the claim; the periodic requeue will", attempt_id)
+
+
+def _attempt_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
+    """Landmarks (extracted or uploaded), detection checks, top-10, and the replay files.
+
+    New stored files are recorded in `files` as they are written, so the caller can clean up.
+    """
+    from ml.inference import EmptyLandmarksError
+    from ml.islr_io import read_sequence
+    from ml.landmarks import Landmarks
+
+    duration_s, size, fps = attempt.duration_s, None, 30.0
+    if attempt.source == Attempt.Source.VIDEO:
+        landmarks, video = _video_landmarks(attempt)
+        duration_s = float(video.timestamps_s[-1] + 1.0 / video.fps)
+        size, fps = (video.width, video.height), video.fps
+        files["landmarks"] = _store_sequence(landmarks.data, attempt_landmarks_name())
+    elif attempt.landmarks:
+        landmarks = Landmarks(data=read_sequence(attempt.landmarks.path))
+    else:
+        raise GradingFailure(Reason.INTERNAL_ERROR, "The attempt has neither a clip nor landmarks.")
+
+    detected = {name: round(rate, 4) for name, rate in landmarks.detection_rates().items()}
+    any_hand = landmarks.part_detected("left_hand") | landmarks.part_detected("right_hand")
+    failure = detection_failure(detected, any_hand_rate=float(any_hand.mean()) if landmarks.n_frames else 0.0)
+    if failure:
+        raise GradingFailure(failure.code, failure.detail)
+    predictor = _predictor()
+    try:
+        predictions = predictor.top_k(landmarks.data, k=TOP_K)
+    except EmptyLandmarksError as error:
+        raise GradingFailure(Reason.NO_PERSON, str(error)) from error
+    rank = next((i for i, p in enumerate(predictions, start=1) if p.sign == attempt.sign.name), None)
+    files.update(_render_media(attempt=attempt, data=landmarks.data, size=size, fps=fps))
+    return Evaluation(
+        predictions=predictions,
+        rank=rank,
+        detected=detected,
+        n_frames=landmarks.n_frames,
+        model_version=predictor.version,
+        duration_s=duration_s,
+        files=dict(files),
+    )
+
+
+def _video_landmarks(attempt: Attempt):
+    from ml.landmarks import get_extractor
+    from ml.video import VideoError, read_video
+
+    if not attempt.video:
+        raise GradingFailure(Reason.UNREADABLE_VIDEO, "The clip has been deleted.")
+    try:
+        video = read_video(
+            attempt.video.path,
+            min_seconds=settings.SIGNLEARN_MIN_CLIP_SECONDS,
+            max_seconds=settings.SIGNLEARN_MAX_CLIP_SECONDS,
+            target_fps=getattr(settings, "SIGNLEARN_GRADING_FPS", None),
+        )
+    except VideoError as error:
+        raise GradingFailure(error.code, error.message) from error
+    return get_extractor().extract(video.frames, timestamps_s=video.timestamps_s), video
+
+
+def _attempt_store(*, attempt: Attempt, evaluation: Evaluation) -> Attempt:
+    """Result, status and progress in one transaction; a lost race leaves the first result alone."""
+    from progress.rules import is_pass, outcome_for_rank
+    from progress.services import progress_record_attempt
+
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().select_related("learner", "sign").get(pk=attempt.pk)
+        if locked.status != Status.PROCESSING or AttemptResult.objects.filter(attempt_id=attempt.pk).exists():
+            transaction.on_commit(lambda: _files_delete(evaluation.files))
+            return locked
+        locked.status = Status.GRADED
+        locked.finished_at = timezone.now()
+        locked.duration_s = evaluation.duration_s
+        for name, stored in evaluation.files.items():
+            setattr(locked, name, stored)
+        locked.save(update_fields=["status", "finished_at", "duration_s", *evaluation.files])
+        result = AttemptResult.objects.create(
+            attempt=locked,
+            passed=is_pass(evaluation.rank),
+            rank=evaluation.rank,
+            xp=outcome_for_rank(evaluation.rank).xp,
+            top10=[
+                {"sign": p.sign, "index": p.index, "score": round(p.score, 5)} for p in evaluation.predictions
+            ],
+            detected=evaluation.detected,
+            n_frames=evaluation.n_frames,
+            model_version=evaluation.model_version[:200],
+        )
+        progress_record_attempt(attempt=locked, result=result)
+    return locked
+
+
+def _predictor():
+    """The predictor that grades now (registry: active configuration or the shipped model)."""
+    from registry.selectors import active_predictor
+
+    return active_predictor()
+
+
+# --- media ----------------------------------------------------------------------------------------
+
+
+def attempt_landmarks_name() -> str:
+    from .models import attempt_landmarks_upload_to
+
+    return attempt_landmarks_upload_to(None, "landmarks.parquet")
+
+
+def _store_sequence(data: np.ndarray, name: str) -> str:
+    from django.core.files.storage import default_storage
+
+    from ml.islr_io import write_sequence
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "seq.parquet"
+        write_sequence(data, path)
+        with path.open("rb") as fh:
+            return default_storage.save(name, File(fh))
+
+
+def _render_media(*, attempt: Attempt, data: np.ndarray, size: tuple[int, int] | None, fps: float) -> dict:
+    """Skeleton replay (attempt | tutorial) and thumbnail; a rendering problem never fails grading."""
+    from django.core.files.storage import default_storage
+
+    from ml.render import render_thumbnail
+
+    from .models import attempt_replay_upload_to, attempt_thumbnail_upload_to
+    from .replay import panel_size, render_replay
+
+    attempt_panel = panel_size(*(size or (None, None)))
+    stored: dict[str, str] = {}
+    try:
+        tutorial, tutorial_data = _tutorial_reference(sign=attempt.sign)
+        tutorial_panel = panel_size(tutorial.width, tutorial.height) if tutorial else panel_size(None, None)
+        with tempfile.TemporaryDirectory() as tmp:
+            replay = render_replay(
+                attempt=data,
+                tutorial=tutorial_data,
+                out_path=Path(tmp) / "replay.mp4",
+                attempt_size=attempt_panel,
+                tutorial_size=tutorial_panel,
+                fps=min(fps, 30.0),
+            )
+            thumbnail = render_thumbnail(data, Path(tmp) / "thumbnail.png", canvas_size=attempt_panel)
+            for name, path, target in (
+                ("replay", replay.path, attempt_replay_upload_to(attempt, "replay.mp4")),
+                ("thumbnail", thumbnail.path, attempt_thumbnail_upload_to(attempt, "thumbnail.png")),
+            ):
+                with path.open("rb") as fh:
+                    stored[name] = default_storage.save(target, File(fh))
+    except Exception:
+        log.exception("attempt %s: could not render the replay", attempt.pk)
+    return stored
+
+
+def _tutorial_reference(*, sign: Sign) -> tuple[TutorialVideo | None, np.ndarray | None]:
+    """The sign's tutorial to replay next to the attempt (recognised ones first) and its landmarks."""
+    from ml.islr_io import read_sequence
+
+    tutorial = (
+        TutorialVideo.objects.filter(sign=sign)
+        .exclude(qa_status=TutorialVideo.QAStatus.FAILED)
+        .order_by(F("qa_rank").asc(nulls_last=True), "id")
+        .first()
+    )
+    if tutorial is None:
+        return None, None
+    if not tutorial.landmarks:
+        tutorial = tutorial_check(tutorial_id=tutorial.pk)
+        if tutorial is None or not tutorial.landmarks:
+            return tutorial, None
+    return tutorial, read_sequence(tutorial.landmarks.path)
+
+
+def _files_delete(files: dict[str, str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in files.values():
+        try:
+            default_storage.delete(name)
+        except OSError:
+            log.warning("could not delete %s", name)
+
+
+# --- periodic ------------------------------------------------------------------------------------
+
+
+def attempts_requeue_stuck(
+    *,
+    now: datetime | None = None,
+    processing_timeout: timedelta = PROCESSING_STALE,
+    queued_timeout: timedelta = QUEUED_STALE,
+) -> int:
+    """Queue again attempts whose worker died (processing too long) or whose message was lost."""
+    from .tasks import grade_attempt_task
+
+    now = now or timezone.now()
+    stuck = Attempt.objects.filter(
+        Q(status__in=[Status.UPLOADED, Status.QUEUED], created_at__lt=now - queued_timeout)
+        & (Q(queued_at__isnull=True) | Q(queued_at__lt=now - queued_timeout))
+        | Q(status=Status.PROCESSING, started_at__lt=now - processing_timeout)
+    ).values_list("pk", "status")
+    requeued = 0
+    for attempt_id, status in list(stuck[:500]):
+        with transaction.atomic():
+            # Guarded by the status we saw: a worker finishing meanwhile wins.
+            changed = Attempt.objects.filter(pk=attempt_id, status=status).update(
+                status=Status.QUEUED, queued_at=now
+            )
+            if changed:
+                requeued += 1
+                transaction.on_commit(lambda pk=attempt_id: grade_attempt_task.delay(pk))
+    if requeued:
+        log.warning("requeued %s stuck attempt(s)", requeued)
+    return requeued
+
+
+def clips_purge_expired(*, now: datetime | None = None) -> int:
+    """Delete raw practice clips older than the retention period; landmarks and results stay."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SIGNLEARN_CLIP_RETENTION_DAYS)
+    purged = 0
+    expired = Attempt.objects.filter(created_at__lt=cutoff, video_deleted_at__isnull=True).exclude(video="")
+    for attempt in expired:
+        attempt.video.delete(save=False)
+        attempt.video_deleted_at = now
+        attempt.save(update_fields=["video", "video_deleted_at"])
+        purged += 1
+    return purged
+
+
+# --- tutorial QA ---------------------------------------------------------------------------------
+
+
+def tutorial_check(*, tutorial_id: int) -> TutorialVideo | None:
+    """Run a tutorial clip through the grading pipeline: landmarks, top-10, rank of its own sign.
+
+    A clip whose sign is not in the top-10 is flagged for an admin to review. Re-running replaces
+    the previous check.
+    """
+    from ml.inference import EmptyLandmarksError
+    from ml.landmarks import get_extractor
+    from ml.video import VideoError, read_video
+
+    tutorial = TutorialVideo.objects.select_related("sign").filter(pk=tutorial_id).first()
+    if tutorial is None:  # deleted before its check ran
+        return None
+    QA = TutorialVideo.QAStatus
+    try:
+        video = read_video(tutorial.file.path, max_seconds=settings.SIGNLEARN_MAX_CLIP_SECONDS)
+    except (VideoError, ValueError) as error:
+        message = getattr(error, "message", str(error))
+        TutorialVideo.objects.filter(pk=tutorial_id).update(qa_status=QA.FAILED, qa_message=message[:300])
+        tutorial.refresh_from_db()
+        return tutorial
+    landmarks = get_extractor().extract(video.frames, timestamps_s=video.timestamps_s)
+    old_landmarks = tutorial.landmarks.name if tutorial.landmarks else ""
+    name = _store_sequence(
+        landmarks.data, f"tutorial-landmarks/{tutorial.sign.index:03d}-{tutorial.pk}.parquet"
+    )
+    detected = {k: round(v, 4) for k, v in landmarks.detection_rates().items()}
+    predictor = _predictor()
+    try:
+        predictions = predictor.top_k(landmarks.data, k=TOP_K)
+    except EmptyLandmarksError:
+        predictions = []
+    rank = next((i for i, p in enumerate(predictions, start=1) if p.sign == tutorial.sign.name), None)
+    if rank is None:
+        guess = f"; the model's first guess is “{predictions[0].sign}”" if predictions else ""
+        status, message = QA.FLAGGED, f"“{tutorial.sign.name}” is not in the top-10{guess}."
+    else:
+        status, message = QA.OK, f"Recognised at rank {rank}."
+    TutorialVideo.objects.filter(pk=tutorial_id).update(
+        landmarks=name,
+        qa_status=status,
+        qa_rank=rank,
+        qa_top10=[{"sign": p.sign, "index": p.index, "score": round(p.score, 5)} for p in predictions],
+        qa_detected=detected,
+        qa_model_version=predictor.version[:120],
+        qa_message=message[:300],
+        duration_s=tutorial.duration_s or float(video.timestamps_s[-1] + 1.0 / video.fps),
+        width=tutorial.width or video.width,
+        height=tutorial.height or video.height,
+    )
+    if old_landmarks and old_landmarks != name:
+        _files_delete({"old": old_landmarks})
+    tutorial.refresh_from_db()
+    return tutorial

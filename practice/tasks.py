@@ -1,0 +1,39 @@
+"""Celery entry points for practice: thin wrappers that pass an id to a service (STYLE: tasks)."""
+
+from celery import shared_task
+
+from .services import (
+    GRADE_SOFT_TIME_LIMIT_S,
+    GRADE_TIME_LIMIT_S,
+    TRANSIENT_ERRORS,
+    attempt_grade,
+    attempts_requeue_stuck,
+    clips_purge_expired,
+)
+
+
+@shared_task(
+    name="practice.grade_attempt",
+    acks_late=True,  # a worker killed mid-task leaves the message to be delivered again
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=3,
+    soft_time_limit=GRADE_SOFT_TIME_LIMIT_S,
+    time_limit=GRADE_TIME_LIMIT_S,
+)
+def grade_attempt_task(attempt_id: int) -> None:
+    """Grade one attempt; does nothing for an attempt that is already graded or failed."""
+    attempt_grade(attempt_id=attempt_id)
+
+
+@shared_task(name="practice.requeue_stuck_attempts", soft_time_limit=50, time_limit=60)
+def requeue_stuck_attempts_task() -> int:
+    return attempts_requeue_stuck()
+
+
+@shared_task(name="practice.purge_expired_clips", soft_time_limit=300, time_limit=360)
+def purge_expired_clips_task() -> int:
+    return clips_purge_expired()

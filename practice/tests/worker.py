@@ -1,0 +1,132 @@
+"""A real Celery worker process for end-to-end tests, on the test's own database and broker.
+
+The worker runs `python -m celery -A signlearn worker` with the base settings, pointed by environment
+at what the test process uses: the test database (SQLite file or PostgreSQL test DB), MEDIA_ROOT,
+the model folder, and the broker (a per-session folder for the filesystem transport, or the Redis
+URL from CELERY_BROKER_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_S = 90
+
+
+def database_url() -> str:
+    """A DATABASE_URL for the database the tests are using right now (the test database)."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    if db["ENGINE"].endswith("postgresql"):
+        user = quote(db.get("USER") or "")
+        password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+        credentials = f"{user}{password}@" if user or password else ""
+        port = f":{db['PORT']}" if db.get("PORT") else ""
+        return f"postgres://{credentials}{db.get('HOST') or ''}{port}/{db['NAME']}"
+    raise RuntimeError(f"no worker support for {db['ENGINE']}")
+
+
+def use_broker_folder(folder: Path) -> None:
+    """Point this process's Celery app at a fresh filesystem broker folder (embedded default)."""
+    from signlearn.celery import app
+
+    for sub in ("queue", "processed"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    app.conf.broker_transport_options = {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+    }
+    app.close()  # drop pooled connections made with the old folder
+
+
+class WorkerProcess:
+    """Start, stop and SIGKILL one worker; its log is kept for assertions and failure reports."""
+
+    def __init__(self, *, log_dir: Path, broker_folder: Path | None, pool: str = "solo"):
+        self.log_dir = log_dir
+        self.broker_folder = broker_folder
+        self.pool = pool
+        self.process: subprocess.Popen | None = None
+        self.log_path: Path | None = None
+        self._count = 0
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DJANGO_SETTINGS_MODULE="signlearn.settings.base",
+            DATABASE_URL=database_url(),
+            MEDIA_ROOT=str(settings.MEDIA_ROOT),
+            SIGNLEARN_MODEL_DIR=str(settings.SIGNLEARN_MODEL_DIR),
+            SIGNLEARN_ISLR_DIR=str(settings.SIGNLEARN_ISLR_DIR),
+            CELERY_TASK_ALWAYS_EAGER="false",
+            LOG_LEVEL="INFO",
+            PYTHONUNBUFFERED="1",
+        )
+        if self.broker_folder is not None:
+            env["SIGNLEARN_BROKER_DIR"] = str(self.broker_folder)
+            env.pop("CELERY_BROKER_URL", None)
+        return env
+
+    def start(self) -> WorkerProcess:
+        self._count += 1
+        self.log_path = self.log_dir / f"worker-{self._count}.log"
+        command = [
+            sys.executable, "-m", "celery", "-A", "signlearn", "worker",
+            f"--pool={self.pool}", "--concurrency=1", "--loglevel=INFO",
+            "--without-heartbeat", "--without-mingle", "--without-gossip",
+            "-n", f"practice-test-{os.getpid()}-{self._count}@%h",
+        ]  # fmt: skip
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                cwd=REPO_DIR,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.process.returncode}:\n{self.log()}")
+            if " ready." in self.log():
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"worker not ready after {READY_TIMEOUT_S} s:\n{self.log()}")
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def ensure_running(self) -> WorkerProcess:
+        return self if self.running() else self.start()
+
+    def kill(self) -> None:
+        """SIGKILL the worker's whole process group: no cleanup, no ack, like a crashed machine."""
+        if self.running():
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.running():
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""

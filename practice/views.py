@@ -1,0 +1,119 @@
+"""Pages and small JSON endpoints of the practice panel (session auth; the public API is api.py)."""
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.selectors import learner_active
+from lessons.models import Sign
+
+from .forms import AttemptUploadForm
+from .models import Attempt
+from .selectors import attempt_media_file, attempt_summary, attempt_visible
+from .services import AttemptRejected, attempt_create
+
+MEDIA_TYPES = {
+    ".webm": "video/webm",
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".mkv": "video/x-matroska",
+}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
+    """Accept a clip (recorder or file input) and queue it; JSON for the script, a redirect without it."""
+    sign = get_object_or_404(Sign, name=name)
+    learner = learner_active(user=request.user)
+    form = AttemptUploadForm(request.POST, request.FILES)
+    problem = None
+    if learner is None:
+        problem = ("no_learner", "Create a learner profile first.")
+    elif not form.is_valid():
+        problem = ("invalid_upload", "Choose a video file to upload.")
+    else:
+        try:
+            attempt = attempt_create(
+                learner=learner,
+                sign=sign,
+                video=form.cleaned_data["video"],
+                is_review=form.cleaned_data["is_review"],
+            )
+        except AttemptRejected as rejected:
+            problem = (rejected.code, rejected.message)
+    if problem:
+        if _wants_json(request):
+            return JsonResponse({"code": problem[0], "detail": problem[1]}, status=400)
+        messages.error(request, problem[1])
+        return redirect(reverse("sign-detail", args=[sign.name]) + "#practice")
+    if _wants_json(request):
+        return JsonResponse(_status_payload(request, attempt), status=202)
+    return redirect("attempt-detail", pk=attempt.pk)
+
+
+@login_required
+@require_GET
+def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = attempt_visible(user=request.user, attempt_id=pk)
+    if attempt is None:
+        raise Http404
+    return render(
+        request,
+        "practice/attempt_detail.html",
+        {"attempt": attempt, "summary": attempt_summary(attempt=attempt)},
+    )
+
+
+@login_required
+@require_GET
+def attempt_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Polled by the practice panel; carries the rendered result once the attempt is final."""
+    attempt = attempt_visible(user=request.user, attempt_id=pk)
+    if attempt is None:
+        return JsonResponse({"code": "not_found", "detail": "No such attempt."}, status=404)
+    return JsonResponse(_status_payload(request, attempt))
+
+
+@login_required
+@require_GET
+def attempt_media(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    """The clip, replay or thumbnail of an attempt: only for its owner or staff, 404 for anyone else."""
+    attempt = attempt_visible(user=request.user, attempt_id=pk)
+    file = attempt_media_file(attempt=attempt, kind=kind) if attempt else None
+    if file is None:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    suffix = "." + file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
+    content_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _status_payload(request: HttpRequest, attempt: Attempt) -> dict:
+    payload = {
+        "id": attempt.pk,
+        "status": attempt.status,
+        "failure_reason": attempt.failure_reason or None,
+        "status_url": reverse("attempt-status", args=[attempt.pk]),
+        "detail_url": reverse("attempt-detail", args=[attempt.pk]),
+    }
+    if attempt.status in (Attempt.Status.GRADED, Attempt.Status.FAILED):
+        payload["html"] = render_to_string(
+            "practice/_result.html", {"summary": attempt_summary(attempt=attempt)}, request=request
+        )
+    return payload
