@@ -256,7 +256,7 @@ def build_classifier(config: ModelConfig):
     offset = 0
     for i, name in enumerate(names):
         width = sizes[name]
-        x = layers.Lambda(lambda f, a=offset, b=offset + width: f[:, :, a:b], name=f"{name}_slice")(features)
+        x = FeatureSlice(offset, offset + width, name=f"{name}_slice")(features)
         offset += width
         x = layers.Dense(config.dim, name=f"{name}_dense1")(x)
         x = layers.LayerNormalization(name=f"{name}_ln")(x)
@@ -264,7 +264,7 @@ def build_classifier(config: ModelConfig):
         x = layers.Conv1D(config.dim, 3, padding="same", name=f"{name}_conv")(x)
         x = layers.Activation("gelu")(x)
         x = layers.Dense(config.dim, name=f"{name}_dense2")(x)
-        present = layers.Lambda(lambda m, j=i: m[:, :, j : j + 1], name=f"{name}_present")(mask)
+        present = FeatureSlice(i, i + 1, name=f"{name}_present")(mask)
         x = MissingPart(name=f"{name}_missing")([x, present])
         embeddings.append(x)
     fused = PartFusion(names, name="part_fusion")(embeddings)
@@ -285,6 +285,21 @@ def build_classifier(config: ModelConfig):
     x = layers.Dropout(config.dropout)(x)
     logits = layers.Dense(config.n_classes, name="logits")(x)
     return keras.Model([features, mask], logits, name="signlearn_seed")
+
+
+@keras.saving.register_keras_serializable(package="signlearn")
+class FeatureSlice(layers.Layer):
+    """Last-axis slice [start:stop] (a named layer, not a Lambda, so saved models load safely)."""
+
+    def __init__(self, start: int, stop: int, **kwargs):
+        super().__init__(**kwargs)
+        self.start, self.stop = start, stop
+
+    def call(self, x):
+        return x[..., self.start : self.stop]
+
+    def get_config(self):
+        return {**super().get_config(), "start": self.start, "stop": self.stop}
 
 
 @keras.saving.register_keras_serializable(package="signlearn")
