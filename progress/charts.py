@@ -49,7 +49,7 @@ def _nice_max(value: int) -> int:
 def xp_chart(series: Sequence[XpPoint]) -> SafeString:
     """Daily XP as bars and the running total as a line (right-hand scale)."""
     width, height = 640, 220
-    left, right, top, bottom = 40, 56, 14, 30
+    left, right, top, bottom = 40, 56, 16, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(series), 1)
     day_max = _nice_max(max((p.xp for p in series), default=0))
@@ -75,7 +75,7 @@ def xp_chart(series: Sequence[XpPoint]) -> SafeString:
             )
         ty = top + plot_h - plot_h * (p.total - total_lo) / (total_hi - total_lo)
         points.append(f"{x + slot / 2:.1f},{ty:.1f}")
-        if i % 7 == 0 or i == n - 1:
+        if i % 7 == 0 or (i == n - 1 and i % 7 >= 4):
             body.append(
                 f'<text x="{x + slot / 2:.1f}" y="{height - 10}" font-size="11" text-anchor="middle" fill="{MUTED}">{_short(p.date)}</text>'
             )
@@ -91,7 +91,7 @@ def xp_chart(series: Sequence[XpPoint]) -> SafeString:
         )
     body.append(f'<text x="{left}" y="{top - 3}" font-size="11" fill="{MUTED}">XP per day</text>')
     body.append(
-        f'<text x="{width - 4}" y="{top - 3}" font-size="11" text-anchor="end" fill="{WARN}">total XP</text>'
+        f'<text x="{left + plot_w}" y="{top - 3}" font-size="11" text-anchor="end" fill="{WARN}">— total XP</text>'
     )
     earned = sum(p.xp for p in series)
     label = f"XP per day over the last {len(series)} days: {earned} XP earned, total now {series[-1].total if series else 0}"
@@ -100,7 +100,7 @@ def xp_chart(series: Sequence[XpPoint]) -> SafeString:
 
 def calendar_heatmap(weeks: Sequence[Sequence[DayCell]]) -> SafeString:
     """Practice days as a calendar grid: columns are weeks (Monday on top), darker = more XP."""
-    cell, gap, left, top = 14, 3, 30, 18
+    cell, gap, left, top = 16, 4, 32, 20
     width = left + len(weeks) * (cell + gap)
     height = top + 7 * (cell + gap) + 4
     body = []
@@ -108,16 +108,18 @@ def calendar_heatmap(weeks: Sequence[Sequence[DayCell]]) -> SafeString:
         body.append(
             f'<text x="{left - 5}" y="{top + row * (cell + gap) + cell - 3}" font-size="10" text-anchor="end" fill="{MUTED}">{name}</text>'
         )
-    last_month, last_label_col = None, -3
+    month_starts = [
+        col
+        for col, week in enumerate(weeks)
+        if col == 0 or week[0].date.month != weeks[col - 1][0].date.month
+    ]
+    if len(month_starts) > 1 and month_starts[1] < 3:
+        month_starts.pop(0)  # the first column's month would collide with the next name
     active = 0
     for col, week in enumerate(weeks):
         x = left + col * (cell + gap)
-        first = week[0].date
-        if first.month != last_month:
-            if col - last_label_col >= 3:  # keep month names from overlapping
-                body.append(f'<text x="{x}" y="{top - 6}" font-size="10" fill="{MUTED}">{first:%b}</text>')
-                last_label_col = col
-            last_month = first.month
+        if col in month_starts:
+            body.append(f'<text x="{x}" y="{top - 6}" font-size="11" fill="{MUTED}">{week[0].date:%b}</text>')
         for row, day in enumerate(week):
             if day.in_future:
                 continue
@@ -189,29 +191,29 @@ def sign_status_bar(*, mastered: int, learning: int, new: int) -> SafeString:
 
 def unit_pass_rates(units: Sequence[UnitRate]) -> SafeString:
     """Pass rate of attempts per unit as horizontal bars (units not practised yet are greyed)."""
-    row, label_w, bar_w = 24, 230, 340
-    width, height = label_w + bar_w + 70, row * len(units) + 8
+    row, label_w, bar_w = 30, 230, 300
+    width, height = label_w + bar_w + 64, row * len(units) + 8
     body = []
     for i, unit in enumerate(units):
         y = 4 + i * row
         title = unit.unit.title if len(unit.unit.title) <= 30 else unit.unit.title[:29] + "…"
         body.append(
-            f'<text x="{label_w - 8}" y="{y + 15}" font-size="12" text-anchor="end" fill="{TEXT}">{escape(title)}</text>'
+            f'<text x="{label_w - 8}" y="{y + 19}" font-size="15" text-anchor="end" fill="{TEXT}">{escape(title)}</text>'
         )
-        body.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="16" rx="4" fill="{LINE}"/>')
+        body.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w}" height="20" rx="5" fill="{LINE}"/>')
         rate = unit.pass_rate
         if rate is None:
             body.append(
-                f'<text x="{label_w + bar_w + 8}" y="{y + 15}" font-size="12" fill="{MUTED}">–</text>'
+                f'<text x="{label_w + bar_w + 8}" y="{y + 19}" font-size="15" fill="{MUTED}">–</text>'
             )
             continue
         colour = OK if rate >= 70 else (WARN if rate >= 40 else "#b3261e")
         body.append(
-            f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * rate / 100:.1f}" height="16" rx="4" fill="{colour}">'
+            f'<rect x="{label_w}" y="{y + 4}" width="{bar_w * rate / 100:.1f}" height="20" rx="5" fill="{colour}">'
             f"<title>{escape(unit.unit.title)}: {rate} % of {unit.attempts} attempts passed</title></rect>"
         )
         body.append(
-            f'<text x="{label_w + bar_w + 8}" y="{y + 15}" font-size="12" font-weight="600" fill="{TEXT}">{rate} %</text>'
+            f'<text x="{label_w + bar_w + 8}" y="{y + 19}" font-size="15" font-weight="600" fill="{TEXT}">{rate} %</text>'
         )
     practised = [u for u in units if u.attempts]
     label = "Pass rate per unit: " + (

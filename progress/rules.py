@@ -343,9 +343,12 @@ def perfect_lesson_count(lessons: Sequence[Sequence[int]], first_try_passed_ids:
 
 
 # --- Weakest signs ------------------------------------------------------------------------------
-def weakness_key(*, attempts: int, passes: int, rank_sum: int) -> tuple[float, float]:
-    """Sort key, weakest first: lowest pass rate, then worst mean rank (a miss counts as rank 11)."""
-    return (passes / attempts if attempts else 1.0, -(rank_sum / attempts) if attempts else 0.0)
+def weakness_key(*, attempts: int, passes: int, rank_sum: int) -> tuple[float, float, int]:
+    """Sort key, weakest first: lowest pass rate, then worst mean rank (a miss counts as rank 11),
+    then the most attempts (more evidence that the sign is hard)."""
+    if not attempts:
+        return (1.0, 0.0, 0)
+    return (passes / attempts, -(rank_sum / attempts), -attempts)
 
 
 MISS_RANK = TOP_K + 1  # the rank a miss counts as when averaging ranks

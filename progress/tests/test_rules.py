@@ -335,8 +335,15 @@ def test_weakest_signs_sort_by_pass_rate_then_mean_rank():
         "half_bad_rank": weakness_key(attempts=2, passes=1, rank_sum=11 + 9),
         "half_good_rank": weakness_key(attempts=2, passes=1, rank_sum=11 + 1),
         "always": weakness_key(attempts=3, passes=3, rank_sum=3),
+        "never_once": weakness_key(attempts=1, passes=0, rank_sum=11),
     }
-    assert sorted(records, key=records.get) == ["never", "half_bad_rank", "half_good_rank", "always"]
+    assert sorted(records, key=records.get) == [
+        "never",
+        "never_once",
+        "half_bad_rank",
+        "half_good_rank",
+        "always",
+    ]
 
 
 # --- FSRS schedule ------------------------------------------------------------------------------
