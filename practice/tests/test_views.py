@@ -1,0 +1,113 @@
+"""The practice panel and attempt pages: upload, status polling, results, and who may see what."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from lessons.models import Sign
+from practice.models import Attempt
+from practice.services import attempt_create_from_landmarks, attempt_grade
+
+pytestmark = pytest.mark.usefixtures("curriculum")
+
+
+def clip_upload(path: Path) -> SimpleUploadedFile:
+    return SimpleUploadedFile("recording.webm", path.read_bytes(), content_type="video/webm")
+
+
+@pytest.fixture
+def graded(hamlet, cloud_landmarks, pinned_model, sent_tasks) -> Attempt:
+    attempt = attempt_create_from_landmarks(
+        learner=hamlet, sign=Sign.objects.get(name="cloud"), data=cloud_landmarks
+    )
+    return attempt_grade(attempt_id=attempt.pk)
+
+
+def test_sign_page_has_recorder_upload_and_recent_tries(hamlet_client, graded):
+    page = hamlet_client.get(reverse("sign-detail", args=["cloud"])).content.decode()
+    assert "data-recorder" in page and 'data-action="record"' in page
+    assert f'action="{reverse("attempt-submit", args=["cloud"])}"' in page
+    assert "Your recent tries" in page and "passed · rank 1" in page
+    assert "js/practice.js" in page and "csrfmiddlewaretoken" in page
+
+
+def test_upload_without_javascript_redirects_to_the_attempt(
+    hamlet_client, rain_clip, sent_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = hamlet_client.post(
+            reverse("attempt-submit", args=["rain"]), {"video": clip_upload(rain_clip)}
+        )
+    attempt = Attempt.objects.get()
+    assert response.status_code == 302 and response.url == reverse("attempt-detail", args=[attempt.pk])
+    assert sent_tasks == [attempt.pk]
+    page = hamlet_client.get(response.url).content.decode()
+    assert "Waiting for a grader" in page and 'http-equiv="refresh"' in page
+
+
+def test_upload_from_the_script_gets_json(hamlet_client, rain_clip, bad_clips, sent_tasks):
+    url = reverse("attempt-submit", args=["rain"])
+    accepted = hamlet_client.post(
+        url, {"video": clip_upload(rain_clip)}, headers={"accept": "application/json"}
+    )
+    assert accepted.status_code == 202
+    body = accepted.json()
+    assert body["status"] == "queued" and body["status_url"] == reverse("attempt-status", args=[body["id"]])
+
+    refused = hamlet_client.post(
+        url, {"video": clip_upload(bad_clips["corrupt"])}, headers={"accept": "application/json"}
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "unreadable_video"
+    missing = hamlet_client.post(url, {}, headers={"accept": "application/json"})
+    assert missing.status_code == 400 and missing.json()["code"] == "invalid_upload"
+    assert Attempt.objects.count() == 1
+
+
+def test_refused_upload_without_javascript_shows_a_message(hamlet_client, bad_clips):
+    response = hamlet_client.post(
+        reverse("attempt-submit", args=["rain"]), {"video": clip_upload(bad_clips["too_long"])}, follow=True
+    )
+    assert response.status_code == 200 and "limit is 15 s" in response.content.decode()
+
+
+def test_status_carries_the_rendered_result_once_graded(hamlet_client, graded):
+    body = hamlet_client.get(reverse("attempt-status", args=[graded.pk])).json()
+    assert body["status"] == "graded" and body["failure_reason"] is None
+    html = body["html"]
+    assert "Passed!" in html and "+20 XP" in html and "Spot on" in html
+    assert html.count("<li") >= 10 and 'class="is-target"' in html
+    assert reverse("attempt-media", args=[graded.pk, "replay"]) in html
+
+
+def test_failed_attempt_explains_why(hamlet_client, hamlet, cloud_landmarks, pinned_model, sent_tasks):
+    data = cloud_landmarks.copy()
+    data[:, 468:489] = float("nan")
+    data[:, 522:543] = float("nan")
+    attempt = attempt_create_from_landmarks(learner=hamlet, sign=Sign.objects.get(name="cloud"), data=data)
+    attempt_grade(attempt_id=attempt.pk)
+    html = hamlet_client.get(reverse("attempt-status", args=[attempt.pk])).json()["html"]
+    assert "We could not see your hands" in html and "We saw your hands in only 0 % of the frames." in html
+
+
+def test_only_owner_and_staff_see_an_attempt_and_its_media(client, hamlet, ophelia, iago, graded):
+    urls = [
+        reverse("attempt-detail", args=[graded.pk]),
+        reverse("attempt-status", args=[graded.pk]),
+        reverse("attempt-media", args=[graded.pk, "replay"]),
+        reverse("attempt-media", args=[graded.pk, "thumbnail"]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 302  # anonymous: to the login page
+    client.force_login(ophelia.user)
+    assert [client.get(url).status_code for url in urls] == [404, 404, 404, 404]
+    client.force_login(iago.user)
+    assert [client.get(url).status_code for url in urls] == [200, 200, 200, 200]
+    client.force_login(hamlet.user)
+    replay = client.get(urls[2])
+    assert replay["Content-Type"] == "video/mp4" and b"ftyp" in b"".join(replay.streaming_content)[:64]
+    assert client.get(urls[3])["Content-Type"] == "image/png"
+    # no raw clip for a landmarks attempt, and unknown kinds are not files
+    assert client.get(reverse("attempt-media", args=[graded.pk, "video"])).status_code == 404
+    assert client.get(reverse("attempt-media", args=[graded.pk, "landmarks"])).status_code == 404
