@@ -1,5 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from api.views import NotFoundView
 
 from . import health
 
@@ -9,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),
+    re_path(r"^api/", NotFoundView.as_view()),  # unmatched API paths answer JSON, not HTML
     path("", include("practice.urls")),
     path("", include("progress.urls")),
     path("", include("lessons.urls")),

@@ -126,3 +126,18 @@ def test_token_logins_are_throttled(anon_api, hamlet, settings):
         for _ in range(3)
     ]
     assert statuses == [400, 400, 429]
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("/api/v1/attempts/-4/", "No API endpoint at this address."),
+        ("/api/v2/signs/", "No API endpoint at this address."),
+        ("/api/v2/signs", "No API endpoint at this address."),
+        ("/api/v1/signs", "No API endpoint at this address; did you mean /api/v1/signs/ (with the slash)?"),
+    ],
+)
+def test_unknown_api_paths_are_json_404s(anon_api, url, detail):
+    response = anon_api.get(url)
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": detail}
