@@ -73,7 +73,9 @@ def test_landmarks_files_parquet_and_json(api, cloud_landmarks, tmp_path, sent_t
     )
     json_file = SimpleUploadedFile("seq.json", json.dumps(as_json(cloud_landmarks)).encode())
     assert (
-        api.post("/api/v1/attempts/", {"sign": "cloud", "landmarks": json_file}, format="multipart").status_code
+        api.post(
+            "/api/v1/attempts/", {"sign": "cloud", "landmarks": json_file}, format="multipart"
+        ).status_code
         == 202
     )
     assert [a.source for a in Attempt.objects.all()] == ["landmarks", "landmarks"]

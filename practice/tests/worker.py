@@ -41,12 +41,13 @@ def use_broker_folder(folder: Path) -> None:
     """Point this process's Celery app at a fresh filesystem broker folder (embedded default)."""
     from signlearn.celery import app
 
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     app.conf.broker_transport_options = {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
     app.close()  # drop pooled connections made with the old folder
