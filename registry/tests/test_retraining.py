@@ -1,6 +1,10 @@
-"""End to end: export -> train (TensorFlow, in .venv-train) -> TFLite -> gate -> candidate."""
+"""End to end: export -> train (TensorFlow) -> TFLite -> gate -> candidate, on the `trainer` queue
+served by a real Celery worker started from the training venv (.venv-train), as in docker-compose."""
 
 import json
+import os
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -16,12 +20,55 @@ from .test_export import set_consent
 
 TRAIN_PYTHON = REPO_DIR / ".venv-train" / "bin" / "python"
 
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-@pytest.mark.slow
-@pytest.mark.django_db
-def test_tiny_retraining_run_registers_an_evaluated_candidate(curriculum, real_sequences, hamlet, capsys):
+
+@pytest.fixture
+def trainer_worker(tmp_path):
+    """`celery worker -Q trainer` from .venv-train on this test's database, media and broker."""
     if not TRAIN_PYTHON.exists():
         pytest.skip("needs the training venv with TensorFlow: `make train-venv` builds .venv-train")
+    from practice.tests.worker import WorkerProcess, use_broker_folder
+
+    broker = tmp_path / "broker"
+    use_broker_folder(broker)
+    env = {
+        **WorkerProcess(log_dir=tmp_path, broker_folder=broker).env(),
+        "SIGNLEARN_VAR_DIR": str(tmp_path / "var"),
+    }
+    log_path = tmp_path / "trainer.log"
+    command = [str(TRAIN_PYTHON), "-m", "celery", "-A", "signlearn", "worker", "-Q", "trainer"]
+    command += [
+        "--concurrency=1",
+        "--loglevel=INFO",
+        "--without-heartbeat",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    command += ["-n", f"trainer-test-{os.getpid()}@%h"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=REPO_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + 120
+    while " ready." not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"trainer worker did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.3)
+    process.log_path = log_path
+    yield process
+    os.killpg(process.pid, 15)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        process.wait()
+
+
+def test_trainer_worker_retrains_and_registers_an_evaluated_candidate(
+    curriculum, real_sequences, hamlet, trainer_worker, capsys
+):
     make_tutorial("TV", real_sequences["TV"])
     make_tutorial("animal", real_sequences["animal"])
     set_consent(hamlet, True)
@@ -30,8 +77,7 @@ def test_tiny_retraining_run_registers_an_evaluated_candidate(curriculum, real_s
     make_tutorial("arm", real_sequences["arm"], evaluation=True)
     evaluation_set_build()
 
-    call_command(
-        "train_candidate",
+    tiny = [
         "--split=all",
         "--epochs=2",
         "--dim=32",
@@ -39,12 +85,23 @@ def test_tiny_retraining_run_registers_an_evaluated_candidate(curriculum, real_s
         "--frames=16",
         "--repeats=1",
         "--batch-size=4",
-    )
+    ]
+    call_command("train_candidate", "--queue", *tiny)
+    assert "queued for the trainer worker" in capsys.readouterr().out
 
     run = TrainingRun.objects.get()
-    assert run.status == TrainingRun.Status.SUCCEEDED, run.log
+    deadline = time.monotonic() + 480
+    while (
+        run.status in (TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING) and time.monotonic() < deadline
+    ):
+        time.sleep(1)
+        run.refresh_from_db()
+    worker_log = trainer_worker.log_path.read_text(errors="replace")[-3000:]
+    assert run.status == TrainingRun.Status.SUCCEEDED, f"{run.error}\n{run.log[-3000:]}\n{worker_log}"
     assert (run.progress, run.stage) == (1.0, "done")
     assert "exported 2 tutorial and 1 attempt sequences (1 consenting learners)" in run.log
+    assert "-m ml train" in run.log and "-m ml export" in run.log
+
     mv = run.result
     assert (mv.source, mv.status) == (ModelVersion.Source.TRAINED, ModelVersion.Status.CANDIDATE)
     assert mv.card["training_data"]["attempt_sequences"] == 1
@@ -52,11 +109,10 @@ def test_tiny_retraining_run_registers_an_evaluated_candidate(curriculum, real_s
     assert mv.card["export"]["parity_top10_identical"] is True
     folder = Path(mv.file.path).parent
     assert validate_model(mv.file.path).sha256 == mv.sha256
-    assert {p for p in mv.card["plots"]} == {"curves.png", "part_weights.png"}
+    assert set(mv.card["plots"]) == {"curves.png", "part_weights.png"}
     assert all((folder / name).stat().st_size > 1000 for name in mv.card["plots"])
     assert json.loads((folder / "model_card.json").read_text())["version"] == mv.version
     # Scored on the gate's two evaluation clips, which were never exported for training.
     evaluation = mv.evaluations.get()
-    assert evaluation.n == 2 and evaluation.status == "done"
+    assert (evaluation.status, evaluation.n) == ("done", 2)
     assert mv.metrics["n"] == 2
-    assert f"registered candidate {mv.version}" in capsys.readouterr().out
