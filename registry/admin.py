@@ -189,6 +189,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "gate": gate,
             "current": selectors.active_configuration(),
             "evaluation_set": services.evaluation_set_latest(),
+            "evaluated": EvaluationRun.objects.filter(
+                evaluation_set=services.evaluation_set_latest(), status=EvaluationRun.Status.DONE
+            )
+            .select_related("model_version")
+            .order_by("-top10", "-top1"),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/registry/activate.html", context)

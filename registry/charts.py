@@ -10,7 +10,7 @@ from html import escape
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 28, 58
+LEFT, RIGHT, TOP, BOTTOM = 48, 28, 28, 58
 
 
 @dataclass

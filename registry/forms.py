@@ -58,6 +58,8 @@ class ActivationForm(forms.Form):
             self.fields[f"weight_{i}"] = forms.FloatField(
                 min_value=0.0001, initial=1.0, required=False, label="weight"
             )
+        models_first = [f"{kind}_{i}" for i in range(MAX_ENSEMBLE_MEMBERS) for kind in ("model", "weight")]
+        self.order_fields(models_first + ["combine", "override", "override_reason"])
 
     def members(self) -> list[tuple[ModelVersion, float]]:
         members = []

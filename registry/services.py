@@ -747,8 +747,8 @@ def _wait_with_progress(run, process, *, stage, span, epochs, history) -> None:
 
 def training_run_execute(*, training_run_id: int) -> TrainingRun:
     """Export the data, train and export a TFLite in the training venv, register it as a candidate
-    and evaluate it on the gate. Idempotent: a finished run is left alone; a re-delivered running
-    one (its worker died) starts over in a fresh folder."""
+    and evaluate it on the gate. A finished run is left alone; one still marked running
+    is started again in a fresh folder (only by hand: the task is not redelivered)."""
     run = TrainingRun.objects.get(pk=training_run_id)
     if run.status in (TrainingRun.Status.SUCCEEDED, TrainingRun.Status.FAILED):
         return run

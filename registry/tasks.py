@@ -19,9 +19,11 @@ def evaluate_model_task(evaluation_run_id: int) -> None:
 
 
 # Routed to the `trainer` queue by the caller (services.training_run_start), which only a worker
-# started from the training venv consumes: the web image has no TensorFlow.
+# started from the training venv consumes: the web image has no TensorFlow. Acknowledged on receipt,
+# unlike grading: a run takes longer than the broker's visibility timeout, and a redelivery would
+# start a second, concurrent training. A run whose worker died stays "running"; start a new one.
 @shared_task(
-    name="registry.train_candidate", acks_late=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 300
+    name="registry.train_candidate", acks_late=False, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 300
 )
 def train_candidate_task(training_run_id: int) -> None:
     services.training_run_execute(training_run_id=training_run_id)
