@@ -206,3 +206,26 @@ def test_model_with_wrong_output_size_is_rejected(curriculum, tmp_path, prabhanj
             labels_path=prabhanjan_dir / "sign_to_prediction_index_map.json",
             source=ModelVersion.Source.UPLOADED,
         )
+
+
+def test_commands_register_the_shipped_model_build_a_set_and_evaluate(
+    curriculum, real_sequences, kittu_dir, settings, capsys
+):
+    from django.core.management import call_command
+
+    settings.SIGNLEARN_MODEL_DIR = kittu_dir
+    call_command("register_shipped_model")
+    shipped = ModelVersion.objects.get()
+    assert (shipped.source, shipped.status) == (ModelVersion.Source.SHIPPED, ModelVersion.Status.ACTIVE)
+    assert active_predictor().version == shipped.version
+    call_command("register_shipped_model")  # idempotent: no second version, no second activation
+    assert ModelVersion.objects.count() == 1 and ActiveConfiguration.objects.count() == 1
+
+    for sign, path in real_sequences.items():
+        make_tutorial(sign, path, evaluation=True)
+    call_command("build_evaluation_set")
+    call_command("evaluate_model", shipped.version, "--per-sign")
+    out = capsys.readouterr().out
+    assert "evaluation set v1: 4 sequences, 4 signs" in out
+    assert f"{shipped.version} on evaluation set v1: n=4 top-1 1.000 top-10 1.000" in out
+    assert "TV             n=1   top-1 1.00 top-10 1.00" in out
