@@ -6,4 +6,5 @@ def review_due(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"review_due_count": account_review_due_count(user=user)}
+    due = getattr(request, "progress_due_count", None)  # set by views that counted already
+    return {"review_due_count": due if due is not None else account_review_due_count(user=user)}

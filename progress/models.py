@@ -48,6 +48,7 @@ class LearnerProgress(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     passes = models.PositiveIntegerField(default=0)
     reviews = models.PositiveIntegerField(default=0)
+    signs_attempted = models.PositiveSmallIntegerField(default=0)
     signs_passed = models.PositiveSmallIntegerField(default=0)
     signs_mastered = models.PositiveSmallIntegerField(default=0)
     streak_current = models.PositiveIntegerField(default=0, help_text="Streak ending on the last active day.")

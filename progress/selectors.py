@@ -6,6 +6,7 @@ ReviewCard), so the number of queries does not grow with the length of the histo
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count
@@ -143,6 +144,26 @@ class BadgeView:
 
 
 @dataclass
+class DashboardHistory:
+    """The history-derived part of the dashboard: only changes when progress does (cacheable)."""
+
+    xp_series: list[XpPoint]
+    calendar: list[list[DayCell]]  # weeks (Monday first) of days
+    units: list[UnitRate]
+    weakest: list[WeakSign]
+    badges: list[BadgeView]
+    signs_total: int
+
+    @property
+    def xp_last_30(self) -> int:
+        return sum(point.xp for point in self.xp_series)
+
+    @property
+    def active_days_in_calendar(self) -> int:
+        return sum(1 for week in self.calendar for cell in week if cell.attempts)
+
+
+@dataclass
 class Dashboard:
     learner: Learner
     today: date
@@ -154,32 +175,49 @@ class Dashboard:
     freezes: int
     practised_today: bool
     goal: rules.GoalProgress
-    signs_total: int
     signs_mastered: int
     signs_learning: int
     signs_due: int
-    xp_series: list[XpPoint]
-    calendar: list[list[DayCell]]  # weeks (Monday first) of days
-    units: list[UnitRate]
-    weakest: list[WeakSign]
     recent: list[Attempt]
-    badges: list[BadgeView] = field(default_factory=list)
+    version: str  # changes whenever the history part would: a cache key for it
+    _progress: LearnerProgress = field(repr=False)
+    _now: datetime = field(repr=False)
+
+    @cached_property
+    def history(self) -> DashboardHistory:
+        """Loaded on first use, so a page whose history fragment is cached runs none of its queries."""
+        return learner_dashboard_history(learner=self.learner, progress=self._progress, today=self.today)
 
     @property
     def signs_new(self) -> int:
-        return self.signs_total - self.signs_mastered - self.signs_learning
+        return self.history.signs_total - self.signs_mastered - self.signs_learning
 
     @property
     def pass_rate(self) -> int | None:
         return round(100 * self.passes / self.attempts) if self.attempts else None
 
-    @property
-    def xp_last_30(self) -> int:
-        return sum(point.xp for point in self.xp_series)
+    # Shortcuts to the history part.
+    xp_series = property(lambda self: self.history.xp_series)
+    calendar = property(lambda self: self.history.calendar)
+    units = property(lambda self: self.history.units)
+    weakest = property(lambda self: self.history.weakest)
+    badges = property(lambda self: self.history.badges)
+    signs_total = property(lambda self: self.history.signs_total)
+    xp_last_30 = property(lambda self: self.history.xp_last_30)
+    active_days_in_calendar = property(lambda self: self.history.active_days_in_calendar)
 
-    @property
-    def active_days_in_calendar(self) -> int:
-        return sum(1 for week in self.calendar for cell in week if cell.attempts)
+
+@dataclass
+class _SignRecord:
+    sign_id: int
+    name: str
+    index: int
+    unit_id: int | None
+    attempts: int
+    passes: int
+    rank_sum: int
+    best_rank: int | None
+    mastered_at: datetime | None
 
 
 def learner_progress_get(*, learner: Learner) -> LearnerProgress:
@@ -188,96 +226,18 @@ def learner_progress_get(*, learner: Learner) -> LearnerProgress:
 
 
 def learner_dashboard(*, learner: Learner, now: datetime | None = None) -> Dashboard:
-    """Everything the parent dashboard shows, in a fixed number of queries."""
+    """The parent dashboard in a fixed number of queries: 4 here, 4 more when `history` is used."""
     now = now or timezone.now()
     today = learner_today(learner=learner, now=now)
     progress = learner_progress_get(learner=learner)  # 1 query
-
-    calendar_start = today - timedelta(days=today.weekday() + 7 * (CALENDAR_WEEKS - 1))
-    series_start = today - timedelta(days=XP_SERIES_DAYS - 1)
-    first_day = min(calendar_start, series_start)
-    days = {row.date: row for row in DailyActivity.objects.filter(learner=learner, date__gte=first_day)}  # 1
-
-    frozen = {date.fromisoformat(d) for d in progress.frozen_dates}
-    calendar = []
-    for week in range(CALENDAR_WEEKS):
-        cells = []
-        for weekday in range(7):
-            d = calendar_start + timedelta(days=7 * week + weekday)
-            row = days.get(d)
-            cells.append(
-                DayCell(
-                    date=d,
-                    xp=row.xp if row else 0,
-                    attempts=row.attempts if row else 0,
-                    frozen=d in frozen,
-                    in_future=d > today,
-                )
-            )
-        calendar.append(cells)
-
-    window_xp = sum(row.xp for d, row in days.items() if series_start <= d <= today)
-    running = progress.xp_total - window_xp  # XP earned before the window
-    xp_series = []
-    for offset in range(XP_SERIES_DAYS):
-        d = series_start + timedelta(days=offset)
-        xp = days[d].xp if d in days else 0
-        running += xp
-        xp_series.append(XpPoint(date=d, xp=xp, total=running))
-
-    records = list(
-        SignProgress.objects.filter(learner=learner).select_related("sign__lesson__unit")
-    )  # 1 query: at most one row per sign
-    unit_totals = list(
-        Unit.objects.order_by("course_id", "order").annotate(n_signs=Count("lessons__signs"))
-    )  # 1
-    by_unit: dict[int, list[SignProgress]] = {}
-    for sp in records:
-        if sp.sign.lesson_id:
-            by_unit.setdefault(sp.sign.lesson.unit_id, []).append(sp)
-    units = [
-        UnitRate(
-            unit=unit,
-            attempts=sum(sp.attempts for sp in by_unit.get(unit.id, [])),
-            passes=sum(sp.passes for sp in by_unit.get(unit.id, [])),
-            signs_passed=sum(1 for sp in by_unit.get(unit.id, []) if sp.passes),
-            signs_total=unit.n_signs,
-        )
-        for unit in unit_totals
-    ]
-    weak = sorted(
-        (sp for sp in records if sp.mastered_at is None),
-        key=lambda sp: (
-            rules.weakness_key(attempts=sp.attempts, passes=sp.passes, rank_sum=sp.rank_sum),
-            sp.sign.index,
-        ),
-    )
-    weakest = [
-        WeakSign(
-            sign=sp.sign,
-            attempts=sp.attempts,
-            passes=sp.passes,
-            mean_rank=sp.rank_sum / sp.attempts,
-            best_rank=sp.best_rank,
-        )
-        for sp in weak
-        if rules.sign_is_weak(attempts=sp.attempts, passes=sp.passes, rank_sum=sp.rank_sum)
-    ][:WEAKEST_SIGNS]
-
+    today_row = DailyActivity.objects.filter(learner=learner, date=today).only("xp").first()  # 1
     due = ReviewCard.objects.filter(learner=learner, due__lte=now).count()  # 1
     recent = list(
         Attempt.objects.filter(learner=learner)
         .select_related("sign", "result")
         .order_by("-created_at", "-id")[:RECENT_ATTEMPTS]
     )  # 1
-    unit_titles = {unit.slug: unit.title for unit in unit_totals}
-    badges = [
-        BadgeView(b.code, *rules.badge_title(b.code, unit_titles), earned_at=b.earned_at)
-        for b in Badge.objects.filter(learner=learner).order_by("-earned_at", "code")
-    ]  # 1
-
-    today_row = days.get(today)
-    mastered = sum(1 for sp in records if sp.mastered_at is not None)
+    updated = progress.updated_at.timestamp() if progress.updated_at else 0
     return Dashboard(
         learner=learner,
         today=today,
@@ -294,16 +254,114 @@ def learner_dashboard(*, learner: Learner, now: datetime | None = None) -> Dashb
         freezes=progress.streak_freezes,
         practised_today=today_row is not None,
         goal=rules.goal_progress(xp_today=today_row.xp if today_row else 0, goal=learner.daily_xp_goal),
-        signs_total=sum(unit.n_signs for unit in unit_totals),
-        signs_mastered=mastered,
-        signs_learning=len(records) - mastered,
+        signs_mastered=progress.signs_mastered,
+        signs_learning=progress.signs_attempted - progress.signs_mastered,
         signs_due=due,
+        recent=recent,
+        version=f"{learner.pk}-{updated}-{today.isoformat()}",
+        _progress=progress,
+        _now=now,
+    )
+
+
+def learner_dashboard_history(
+    *, learner: Learner, progress: LearnerProgress, today: date
+) -> DashboardHistory:
+    """XP over time, calendar, per-unit pass rates, weakest signs and badges (4 queries)."""
+    calendar_start = today - timedelta(days=today.weekday() + 7 * (CALENDAR_WEEKS - 1))
+    series_start = today - timedelta(days=XP_SERIES_DAYS - 1)
+    first_day = min(calendar_start, series_start)
+    days = {
+        day: (xp, attempts)
+        for day, xp, attempts in DailyActivity.objects.filter(
+            learner=learner, date__gte=first_day
+        ).values_list("date", "xp", "attempts")
+    }  # 1
+
+    frozen = {date.fromisoformat(d) for d in progress.frozen_dates}
+    calendar = []
+    for week in range(CALENDAR_WEEKS):
+        cells = []
+        for weekday in range(7):
+            d = calendar_start + timedelta(days=7 * week + weekday)
+            xp, attempts = days.get(d, (0, 0))
+            cells.append(DayCell(date=d, xp=xp, attempts=attempts, frozen=d in frozen, in_future=d > today))
+        calendar.append(cells)
+
+    window_xp = sum(xp for d, (xp, _) in days.items() if series_start <= d <= today)
+    running = progress.xp_total - window_xp  # XP earned before the window
+    xp_series = []
+    for offset in range(XP_SERIES_DAYS):
+        d = series_start + timedelta(days=offset)
+        xp = days.get(d, (0, 0))[0]
+        running += xp
+        xp_series.append(XpPoint(date=d, xp=xp, total=running))
+
+    # Plain tuples, not model instances: up to 250 rows.
+    records = [
+        _SignRecord(*row)
+        for row in SignProgress.objects.filter(learner=learner).values_list(
+            "sign_id",
+            "sign__name",
+            "sign__index",
+            "sign__lesson__unit_id",
+            "attempts",
+            "passes",
+            "rank_sum",
+            "best_rank",
+            "mastered_at",
+        )
+    ]  # 1 query: at most one row per sign
+    unit_totals = list(
+        Unit.objects.order_by("course_id", "order").annotate(n_signs=Count("lessons__signs"))
+    )  # 1
+    by_unit: dict[int, list[_SignRecord]] = {}
+    for record in records:
+        by_unit.setdefault(record.unit_id, []).append(record)
+    units = [
+        UnitRate(
+            unit=unit,
+            attempts=sum(r.attempts for r in by_unit.get(unit.id, [])),
+            passes=sum(r.passes for r in by_unit.get(unit.id, [])),
+            signs_passed=sum(1 for r in by_unit.get(unit.id, []) if r.passes),
+            signs_total=unit.n_signs,
+        )
+        for unit in unit_totals
+    ]
+    weak = sorted(
+        (
+            r
+            for r in records
+            if r.mastered_at is None
+            and rules.sign_is_weak(attempts=r.attempts, passes=r.passes, rank_sum=r.rank_sum)
+        ),
+        key=lambda r: (
+            rules.weakness_key(attempts=r.attempts, passes=r.passes, rank_sum=r.rank_sum),
+            r.index,
+        ),
+    )
+    weakest = [
+        WeakSign(
+            sign=Sign(pk=r.sign_id, name=r.name, index=r.index),
+            attempts=r.attempts,
+            passes=r.passes,
+            mean_rank=r.rank_sum / r.attempts,
+            best_rank=r.best_rank,
+        )
+        for r in weak[:WEAKEST_SIGNS]
+    ]
+    unit_titles = {unit.slug: unit.title for unit in unit_totals}
+    badges = [
+        BadgeView(b.code, *rules.badge_title(b.code, unit_titles), earned_at=b.earned_at)
+        for b in Badge.objects.filter(learner=learner).order_by("-earned_at", "code")
+    ]  # 1
+    return DashboardHistory(
         xp_series=xp_series,
         calendar=calendar,
         units=units,
         weakest=weakest,
-        recent=recent,
         badges=badges,
+        signs_total=sum(unit.n_signs for unit in unit_totals),
     )
 
 

@@ -49,6 +49,7 @@ def progress_record_attempt(*, attempt: Attempt, result: AttemptResult) -> None:
     was_passed = was_mastered = False
     if sign_progress is None:
         sign_progress = SignProgress(learner=learner, sign_id=event.sign_id)
+        progress.signs_attempted += 1
     else:
         was_passed, was_mastered = sign_progress.passes > 0, sign_progress.mastered_at is not None
     _sign_progress_add(sign_progress, event)
@@ -271,6 +272,7 @@ def progress_recompute(*, learner: Learner) -> LearnerProgress:
             earned.setdefault(code, event.practised_at)
 
     progress.level = rules.level_for_xp(progress.xp_total).level
+    progress.signs_attempted = len(signs)
     progress.signs_passed = sum(1 for p in signs.values() if p.passes)
     progress.signs_mastered = sum(1 for p in signs.values() if p.mastered_at is not None)
     progress.save()

@@ -1,6 +1,7 @@
 """Pages for progress: dashboard, family overview, review queue and session, data rights."""
 
 from datetime import datetime
+from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -20,6 +21,9 @@ from .selectors import family_overview, learner_dashboard, review_queue
 from .services import account_delete, learner_delete, learner_export_rows
 
 SESSION_KEY = "progress_session"
+# The history part of the dashboard is cached per learner and progress version (a new graded attempt,
+# a new local day or a recompute changes the version); the expiry only bounds curriculum edits.
+FRAGMENT_CACHE_SECONDS = 600
 SESSION_MAX_SIGNS = 20
 
 
@@ -33,22 +37,49 @@ def _own_learner(request, learner_id: int | None) -> Learner:
     return get_object_or_404(Learner, pk=learner_id, user=request.user)
 
 
+class DashboardCharts:
+    """The dashboard's SVG charts, drawn only when the template asks (not when its fragment is cached)."""
+
+    def __init__(self, board):
+        self.board = board
+
+    @cached_property
+    def xp(self):
+        return charts.xp_chart(self.board.xp_series)
+
+    @cached_property
+    def heatmap(self):
+        return charts.calendar_heatmap(self.board.calendar)
+
+    @cached_property
+    def goal_ring(self):
+        return charts.goal_ring(self.board.goal, streak=self.board.streak)
+
+    @cached_property
+    def status_bar(self):
+        board = self.board
+        return charts.sign_status_bar(
+            mastered=board.signs_mastered, learning=board.signs_learning, new=board.signs_new
+        )
+
+    @cached_property
+    def units(self):
+        return charts.unit_pass_rates(self.board.units)
+
+
 @login_required
 def dashboard(request, learner_id: int | None = None):
     learner = _own_learner(request, learner_id)
     board = learner_dashboard(learner=learner)
+    if learner.is_selected:
+        request.progress_due_count = board.signs_due  # saves the navigation bar its query
     context = {
         "board": board,
         "learner": learner,
-        "xp_chart": charts.xp_chart(board.xp_series),
-        "heatmap": charts.calendar_heatmap(board.calendar),
-        "goal_ring": charts.goal_ring(board.goal, streak=board.streak),
-        "status_bar": charts.sign_status_bar(
-            mastered=board.signs_mastered, learning=board.signs_learning, new=board.signs_new
-        ),
-        "unit_chart": charts.unit_pass_rates(board.units),
+        "charts": DashboardCharts(board),
         "heat_colours": charts.HEAT,
         "frozen_colour": charts.FROZEN,
+        "fragment_seconds": FRAGMENT_CACHE_SECONDS,
     }
     return render(request, "progress/dashboard.html", context)
 

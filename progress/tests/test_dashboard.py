@@ -159,3 +159,19 @@ def test_query_count_does_not_grow_with_history(
     assert long == short
     with django_assert_max_num_queries(14):
         client.get(reverse(url_name))
+
+
+def test_cached_dashboard_fragment_follows_new_attempts(curriculum, hamlet, client):
+    client.force_login(hamlet.user)
+    attempt_graded(learner=hamlet, sign=Sign.objects.get(name="hello"), rank=1, at=timezone.now())
+    first = client.get(reverse("dashboard")).content.decode()
+    assert "XP over the last 30 days: 20<" in first
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("dashboard")).content.decode().count("XP over the last 30 days: 20<") == 1
+    cached_queries = len(ctx.captured_queries)
+
+    attempt_graded(learner=hamlet, sign=Sign.objects.get(name="bye"), rank=2, at=timezone.now())
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("dashboard")).content.decode()
+    assert "XP over the last 30 days: 35<" in page and "Bye" in page
+    assert len(ctx.captured_queries) == cached_queries + 4  # the history part was rebuilt
