@@ -66,6 +66,7 @@ from .selectors import active_configuration, model_version_classifier
 log = logging.getLogger(__name__)
 
 MAX_ENSEMBLE_MEMBERS = 3  # keeps the recorded version string within AttemptResult.model_version
+SIGN_MAP_FILENAME = "sign_to_prediction_index_map.json"
 TUTORIAL_PARTICIPANT_ID = 0  # tutorial clips have no signer ids (as ml.dataset_build's clip folder)
 LEARNER_ID_OFFSET = 1_000_000_000  # anonymous learner ids never collide with the tutorial id
 
@@ -608,6 +609,10 @@ def training_data_export(*, out_dir: Path, include_tutorials: bool = True) -> Ex
         learners.add(attempt.learner_id)
         n_attempts += 1
     islr_io.write_train_csv(rows, out_dir)  # header even when empty, so loaders see a valid dataset
+    # As in the Kaggle download: the sign -> index map next to train.csv.
+    (out_dir / SIGN_MAP_FILENAME).write_text(
+        json.dumps({sign: i for i, sign in enumerate(vocabulary())}, indent=0)
+    )
     (out_dir / "export.json").write_text(
         json.dumps(
             {
@@ -711,10 +716,11 @@ def _run_logged(
     span: tuple[float, float],
     epochs: int = 0,
     history: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> None:
     """Run a pipeline step as a subprocess; progress from the per-epoch history file as it grows."""
     _progress(run, stage=stage, progress=span[0], log_line="$ " + " ".join(command))
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2", **(extra_env or {})}
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
             command, stdout=log_file, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR, env=env
@@ -794,6 +800,9 @@ def _train_and_register(run: TrainingRun, params: dict, work: Path) -> ModelVers
     command = [python, "-m", "ml", "train", "--data", str(work / "data"), "--run-dir", str(work / "run")]
     command += ["--split", params["split"], "--epochs", str(params["epochs"]), "--seed", str(params["seed"])]
     command += ["--quiet"]
+    # The training code reads the sign map from SIGNLEARN_ISLR_DIR: point it at the exported dataset,
+    # which carries the map from this database, so the trainer needs no shared ISLR folder.
+    data_env = {"SIGNLEARN_ISLR_DIR": str(work / "data")}
     for key, flag in _TRAIN_FLAGS.items():
         if params.get(key) is not None:
             command += [flag, str(params[key])]
@@ -805,6 +814,7 @@ def _train_and_register(run: TrainingRun, params: dict, work: Path) -> ModelVers
         span=(0.05, 0.85),
         epochs=int(params["epochs"]),
         history=work / "run" / "history.csv",
+        extra_env=data_env,
     )
     metrics = json.loads((work / "run" / "metrics.json").read_text())
     split = json.loads((work / "run" / "train.json").read_text()).get("split", params["split"])
@@ -828,7 +838,14 @@ def _train_and_register(run: TrainingRun, params: dict, work: Path) -> ModelVers
     model_dir = work / "model"
     command = [python, "-m", "ml", "export", str(work / "run"), "-o", str(model_dir)]
     command += ["--card", str(work / "card.json"), "--quantize", params["quantize"], "--parity-n", "5"]
-    _run_logged(run, command, log_path=work / "export.log", stage="export tflite", span=(0.85, 0.9))
+    _run_logged(
+        run,
+        command,
+        log_path=work / "export.log",
+        stage="export tflite",
+        span=(0.85, 0.9),
+        extra_env=data_env,
+    )
     plots = [
         work / "run" / name for name in ("curves.png", "part_weights.png") if (work / "run" / name).exists()
     ]

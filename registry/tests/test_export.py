@@ -1,10 +1,13 @@
 """Training-data export: Kaggle layout, what is included, and consent."""
 
+import json
+
 import numpy as np
 import pytest
 from django.core.management import call_command
 
 from accounts.services import learner_update
+from conftest import ISLR_DIR
 from ml.dataset_build import read_rows, split_dataset
 from ml.islr_io import read_kaggle_dataset
 from registry.services import (
@@ -64,6 +67,13 @@ def test_export_is_a_kaggle_dataset_the_training_loader_reads(practice_history, 
     assert learner_id == anonymous_learner_id(hamlet.pk) == by_sign["kitty"][0]["participant_id"]
     assert learner_id != hamlet.pk
     assert by_sign["dog"][0]["sequence_id"] != practice_history["h_rank1"].pk
+
+    # Like the Kaggle download, the sign -> index map travels with the data.
+    exported_map = json.loads((tmp_path / "export" / "sign_to_prediction_index_map.json").read_text())
+    assert exported_map["TV"] == 0 and exported_map["zipper"] == 249 and len(exported_map) == 250
+    kaggle_map = ISLR_DIR / "sign_to_prediction_index_map.json"
+    if kaggle_map.is_file():
+        assert exported_map == json.loads(kaggle_map.read_text())
 
     # The training code's own loader and its signer-aware split accept it.
     split = split_dataset(read_rows(tmp_path / "export"))
