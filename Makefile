@@ -34,6 +34,7 @@ lint: venv
 bench: venv
 	$(PY) bench/landmarks.py
 	$(PY) bench/grading.py
+	$(PY) bench/dashboard.py
 
 ## Training environment: TensorFlow/Keras in its own venv (never in .venv), same numpy/protobuf as mediapipe.
 TRAIN_PY := .venv-train/bin/python

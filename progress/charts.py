@@ -49,7 +49,7 @@ def _nice_max(value: int) -> int:
 def xp_chart(series: Sequence[XpPoint]) -> SafeString:
     """Daily XP as bars and the running total as a line (right-hand scale)."""
     width, height = 640, 220
-    left, right, top, bottom = 40, 56, 16, 30
+    left, right, top, bottom = 40, 56, 10, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(series), 1)
     day_max = _nice_max(max((p.xp for p in series), default=0))
@@ -89,10 +89,6 @@ def xp_chart(series: Sequence[XpPoint]) -> SafeString:
         body.append(
             f'<text x="{width - right + 6}" y="{top + plot_h + 4}" font-size="11" fill="{MUTED}">{total_lo}</text>'
         )
-    body.append(f'<text x="{left}" y="{top - 3}" font-size="11" fill="{MUTED}">XP per day</text>')
-    body.append(
-        f'<text x="{left + plot_w}" y="{top - 3}" font-size="11" text-anchor="end" fill="{WARN}">— total XP</text>'
-    )
     earned = sum(p.xp for p in series)
     label = f"XP per day over the last {len(series)} days: {earned} XP earned, total now {series[-1].total if series else 0}"
     return _svg(width, height, label, body, "xp-chart")

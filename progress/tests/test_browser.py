@@ -32,10 +32,28 @@ def test_dashboard_of_a_30_day_history(live_server, curriculum, hamlet, chromium
     assert page.locator("svg.chart").count() == 5
     assert page.locator(".heatmap rect").count() > 100
     assert page.locator(".recent img").count() == thumbnails
-    # Every thumbnail really loads (served to the owner only).
-    assert page.evaluate("() => [...document.querySelectorAll('.recent img')].every(i => i.naturalWidth > 0)")
+    # Every thumbnail really loads (served to the owner only); they are lazy, so scroll to them first.
+    page.locator(".recent").scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.recent img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
     page.screenshot(path=str(SCREENSHOT_DIR / "dashboard.png"), full_page=True)
 
     page.get_by_role("link", name="Review").first.click()
     page.wait_for_url("**/review/")
     page.screenshot(path=str(SCREENSHOT_DIR / "review-queue.png"), full_page=True)
+    due = page.get_by_test_id("due-count").inner_text()
+    page.get_by_role("button", name="Start review").click()
+    page.wait_for_url("**/review/session/")
+    assert page.get_by_text("Sign 1 of").is_visible()
+    assert page.locator("#practice-panel input[name=is_review]").get_attribute("value") == "True"
+    page.screenshot(path=str(SCREENSHOT_DIR / "review-session.png"), full_page=True)
+    assert due.split()[0].isdigit()
+
+    # "Practise these" posts the weakest signs (its inputs sit in the cached fragment, the form outside).
+    page.goto(live_server.url + "/dashboard/")
+    weakest = page.locator(".weak-list a").first.inner_text()
+    page.get_by_role("button", name="Practise these").click()
+    page.wait_for_url("**/review/session/")
+    assert page.get_by_role("heading", name="Practice session").is_visible()
+    assert f"Sign 1 of 5: {weakest}" in page.locator(".lead").first.inner_text()
