@@ -135,7 +135,8 @@ class AttemptListCreateView(generics.ListAPIView):
         sign_name = request.data.get("sign")
         if not isinstance(sign_name, str) or not sign_name.strip():
             raise UploadRejected("Name the sign you practised in `sign`.", code="invalid")
-        sign = Sign.objects.filter(name=sign_name.strip()).first()
+        # A NUL byte can name no sign, and PostgreSQL refuses it in a query (500 otherwise).
+        sign = Sign.objects.filter(name=sign_name.strip()).first() if "\x00" not in sign_name else None
         if sign is None:
             raise UploadRejected(f"“{sign_name[:50]}” is not a sign in the vocabulary.", code="unknown_sign")
         is_review = str(request.data.get("is_review", "")).lower() in {"1", "true", "yes", "on"}
