@@ -135,3 +135,15 @@ def test_recompute_from_history_equals_the_incrementally_kept_progress(curriculu
     DailyActivity.objects.filter(learner=hamlet, date=date(2024, 3, 2)).delete()
     call_command("recompute_progress", verbosity=0)
     assert snapshot(hamlet) == incremental
+
+
+def test_seed_demo_creates_a_learner_whose_progress_matches_a_recompute(curriculum):
+    from accounts.models import Learner
+
+    call_command("seed_demo", username="demo", password="demo-pass-123", days=12, verbosity=0)
+    learner = Learner.objects.get(user__username="demo")
+    before = snapshot(learner)
+    assert before["progress"][0]["attempts"] == learner.attempts.count() > 12
+    assert before["progress"][0]["streak_current"] >= 10  # the last ten days are unbroken
+    call_command("recompute_progress", learner=[learner.pk], verbosity=0)
+    assert snapshot(learner) == before
