@@ -127,12 +127,11 @@ def grading_model_dir() -> Path:
 @pytest.fixture(scope="session")
 def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, grading_model_dir):
     """One real worker for the session (tests may kill it; `celery_worker` starts it again)."""
-    from .tests.worker import WorkerProcess, use_broker_folder
+    from .tests.worker import WorkerProcess
 
     broker_folder = None
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        broker_folder = tmp_path_factory.mktemp("broker")
-        use_broker_folder(broker_folder)
+        broker_folder = settings.BROKER_DIR  # this session's own folder (settings/test.py)
     else:
         from signlearn.celery import app
 

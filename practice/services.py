@@ -352,23 +352,24 @@ def _render_media(*, attempt: Attempt, data: np.ndarray, size: tuple[int, int] |
     from ml.render import render_thumbnail
 
     from .models import attempt_replay_upload_to, attempt_thumbnail_upload_to
-    from .replay import panel_size, render_replay
+    from .replay import render_replay
 
-    attempt_panel = panel_size(*(size or (None, None)))
     stored: dict[str, str] = {}
     try:
         tutorial, tutorial_data = _tutorial_reference(sign=attempt.sign)
-        tutorial_panel = panel_size(tutorial.width, tutorial.height) if tutorial else panel_size(None, None)
+        tutorial_size = (
+            (tutorial.width, tutorial.height) if tutorial and tutorial.width and tutorial.height else None
+        )
         with tempfile.TemporaryDirectory() as tmp:
             replay = render_replay(
                 attempt=data,
                 tutorial=tutorial_data,
                 out_path=Path(tmp) / "replay.mp4",
-                attempt_size=attempt_panel,
-                tutorial_size=tutorial_panel,
+                attempt_size=size,
+                tutorial_size=tutorial_size,
                 fps=min(fps, 30.0),
             )
-            thumbnail = render_thumbnail(data, Path(tmp) / "thumbnail.png", canvas_size=attempt_panel)
+            thumbnail = render_thumbnail(data, Path(tmp) / "thumbnail.png", canvas_size=size or (640, 360))
             for name, path, target in (
                 ("replay", replay.path, attempt_replay_upload_to(attempt, "replay.mp4")),
                 ("thumbnail", thumbnail.path, attempt_thumbnail_upload_to(attempt, "thumbnail.png")),

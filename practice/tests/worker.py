@@ -38,7 +38,12 @@ def database_url() -> str:
 
 
 def use_broker_folder(folder: Path) -> None:
-    """Point this process's Celery app at a fresh filesystem broker folder (embedded default)."""
+    """Point this process's Celery app at another filesystem broker folder.
+
+    Test sessions already get a folder of their own (settings/test.py); this is for a test that
+    wants a private one. The pooled connections still point at the old folder, so they are dropped
+    as Celery itself does after a fork.
+    """
     from signlearn.celery import app
 
     for sub in ("queue", "processed", "control"):
@@ -50,7 +55,9 @@ def use_broker_folder(folder: Path) -> None:
         "control_folder": str(folder / "control"),
         "store_processed": False,
     }
-    app.close()  # drop pooled connections made with the old folder
+    # Not app.close(): that also unregisters the app, so shared tasks imported later are lost to it.
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 class WorkerProcess:

@@ -1,9 +1,14 @@
 """Test settings: the base settings (embedded or env services) with fast hashing and temp media."""
 
+import os
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
+# A broker folder per test session (worker processes it starts inherit the variable), so concurrent
+# sessions and a local `make run` never take each other's messages. Read by base.py.
+os.environ.setdefault("SIGNLEARN_BROKER_DIR", tempfile.mkdtemp(prefix="signlearn-test-broker-"))
+
+from .base import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
