@@ -89,6 +89,11 @@ class SignDetailView(generics.RetrieveAPIView):
     lookup_field = "name"
     queryset = Sign.objects.select_related("lesson__unit").prefetch_related("tutorials")
 
+    def get_object(self):
+        if "\x00" in self.kwargs["name"]:  # names no sign; PostgreSQL would refuse the query
+            raise NotFound("No such sign.")
+        return super().get_object()
+
 
 @extend_schema(
     tags=["curriculum"],

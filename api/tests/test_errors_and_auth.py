@@ -141,3 +141,15 @@ def test_unknown_api_paths_are_json_404s(anon_api, url, detail):
     response = anon_api.get(url)
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "detail": detail}
+
+
+def test_nul_bytes_are_refused_not_a_database_error(anon_api, hamlet_api, curriculum):
+    """PostgreSQL refuses NUL in text: each place a client string reaches a query answers 4xx."""
+    assert anon_api.get("/api/v1/signs/hel%00lo/").json()["code"] == "not_found"
+    assert anon_api.get("/api/v1/signs/", {"q": "a\x00"}).json()["code"] == "invalid"
+    response = hamlet_api.post(
+        "/api/v1/attempts/", {"sign": "hel\x00lo", "landmarks": [[[0.5] * 3] * 543]}, format="json"
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "unknown_sign")
+    response = hamlet_api.post("/api/v1/learners/", {"display_name": "a\x00"}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")

@@ -52,6 +52,8 @@ def test_readyz_is_503_and_names_the_part_that_is_not_ready(client, monkeypatch)
 def test_readyz_reports_an_unreachable_broker(client, monkeypatch):
     from signlearn.celery import app
 
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
     monkeypatch.setattr(
         health, "_active_predictor", lambda: type("P", (), {"version": "v", "labels": [""]})()
