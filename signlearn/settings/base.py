@@ -169,6 +169,18 @@ SIGNLEARN_MAX_CLIP_SECONDS = float(os.environ.get("SIGNLEARN_MAX_CLIP_SECONDS", 
 SIGNLEARN_CLIP_RETENTION_DAYS = int(os.environ.get("SIGNLEARN_CLIP_RETENTION_DAYS", "7"))
 SIGNLEARN_DEFAULT_DAILY_XP_GOAL = int(os.environ.get("SIGNLEARN_DEFAULT_DAILY_XP_GOAL", "50"))
 
+# --- Cache ------------------------------------------------------------------------------------
+# API throttle counters and page fragments. Per process by default; with several web processes or
+# machines point CACHE_URL at Redis so a rate limit is one limit, not one per process.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- DRF --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
