@@ -18,17 +18,19 @@ class AutoSchema(SpectacularAutoSchema):
         codes = set()
         unsafe = self.method in UNSAFE_METHODS
         has_path_parameters = "{" in self.path
-        if unsafe or self._is_list_view():
+        paginated = self._is_list_view() and self._get_paginator() is not None
+        filters = [p for p in self._get_parameters() if p["in"] == "query" and p["name"] != "page"]
+        if unsafe or filters:
             codes.add("400")  # bad body, or a bad filter / query parameter
         if unsafe and self.get_request_serializer() is not None:
             codes.add("415")
         if self.view.get_authenticators():
             codes.add("401")  # a wrong or expired token is refused even where anonymous reads are allowed
-        if not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
-            codes.add("403")
+        if unsafe and not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
+            codes.add("403")  # e.g. staff may read another account's objects but not change them
         if unsafe and any(isinstance(auth, SessionAuthentication) for auth in self.view.get_authenticators()):
             codes.add("403")  # a session request without its CSRF token
-        if has_path_parameters or self._is_list_view():
+        if has_path_parameters or paginated:
             codes.add("404")  # unknown object, another learner's object, or a page past the end
         if getattr(self.view, "uses_learner", False):
             codes.update({"400", "404"})  # a bad or foreign `?learner=` id

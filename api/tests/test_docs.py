@@ -44,3 +44,14 @@ def test_docs_page_renders_in_a_browser_without_leaving_the_server(chromium_page
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     chromium_page.screenshot(path=str(SCREENSHOT_DIR / "api-docs.png"), full_page=False)
     assert requested_hosts == {urlparse(live_server.url).netloc}
+
+
+def test_schema_generates_without_warnings_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    schema = yaml.safe_load((tmp_path / "schema.yaml").read_text())
+    family = schema["paths"]["/api/v1/family/"]["get"]["responses"]
+    assert sorted(family) == ["200", "401"]  # no parameters, no pagination, nothing to refuse
+    create = schema["paths"]["/api/v1/attempts/"]["post"]["responses"]
+    assert {"202", "400", "401", "403", "415", "429"} <= set(create)
