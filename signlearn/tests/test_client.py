@@ -162,3 +162,31 @@ def test_progress_with_a_token_from_the_environment(server, hamlet, monkeypatch)
         "progress", "--url", server, "--username", "hamlet", "--password", "correct horse battery", "--json"
     )
     assert code == 0 and json.loads(text)["level"]["xp_total"] == 15
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_indicator_spins_on_a_terminal_and_logs_changes_elsewhere():
+    polls = [("queued", 0.2), ("processing", 0.9), ("processing", 1.6), ("graded", 2.3)]
+    terminal = FakeTerminal()
+    spinner = client.PollProgress(stream=terminal)
+    for status, elapsed in polls:
+        spinner({"id": 5, "status": status}, elapsed)
+    assert terminal.getvalue() == (
+        "\r/ attempt 5: queued       0.2 s"
+        "\r- attempt 5: processing   0.9 s"
+        "\r\\ attempt 5: processing   1.6 s"
+        "\r  attempt 5: graded       2.3 s\n"
+    )
+    log = io.StringIO()
+    lines = client.PollProgress(stream=log)
+    for status, elapsed in polls:
+        lines({"id": 5, "status": status}, elapsed)
+    assert log.getvalue().splitlines() == [
+        "attempt 5: queued after 0.2 s",
+        "attempt 5: processing after 0.9 s",
+        "attempt 5: graded after 2.3 s",
+    ]
