@@ -278,7 +278,7 @@ def _video_landmarks(attempt: Attempt):
             attempt.video.path,
             min_seconds=settings.SIGNLEARN_MIN_CLIP_SECONDS,
             max_seconds=settings.SIGNLEARN_MAX_CLIP_SECONDS,
-            target_fps=getattr(settings, "SIGNLEARN_GRADING_FPS", None),
+            target_fps=settings.SIGNLEARN_GRADING_FPS,
         )
     except VideoError as error:
         raise GradingFailure(error.code, error.message) from error
