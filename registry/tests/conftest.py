@@ -121,3 +121,17 @@ def _fresh_predictor_cache():
     predictor_cache_clear()
     yield
     predictor_cache_clear()
+
+
+def worker_broker_folder(queue: str) -> Path | None:
+    """The broker a test worker shares with this process: this session's folder for the filesystem
+    transport, else the configured Redis, with `queue` emptied of an earlier run's leftovers."""
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        return Path(settings.BROKER_DIR)
+    from signlearn.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
+    return None

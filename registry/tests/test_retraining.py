@@ -15,7 +15,7 @@ from ml.inference import validate_model
 from registry.models import ModelVersion, TrainingRun
 from registry.services import evaluation_set_build
 
-from .conftest import make_attempt, make_tutorial, tiny_sequence_bytes
+from .conftest import make_attempt, make_tutorial, tiny_sequence_bytes, worker_broker_folder
 from .test_export import set_consent
 
 TRAIN_PYTHON = REPO_DIR / ".venv-train" / "bin" / "python"
@@ -28,10 +28,9 @@ def trainer_worker(tmp_path):
     """`celery worker -Q trainer` from .venv-train on this test's database, media and broker."""
     if not TRAIN_PYTHON.exists():
         pytest.skip("needs the training venv with TensorFlow: `make train-venv` builds .venv-train")
-    from practice.tests.worker import WorkerProcess, use_broker_folder
+    from practice.tests.worker import WorkerProcess
 
-    broker = tmp_path / "broker"
-    use_broker_folder(broker)
+    broker = worker_broker_folder("trainer")
     env = {
         **WorkerProcess(log_dir=tmp_path, broker_folder=broker).env(),
         "SIGNLEARN_VAR_DIR": str(tmp_path / "var"),

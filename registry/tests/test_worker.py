@@ -9,16 +9,16 @@ from ml.islr_io import read_sequence
 from practice.models import Attempt
 from registry.services import configuration_activate
 
+from .conftest import worker_broker_folder
+
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def worker(tmp_path):
-    from practice.tests.worker import WorkerProcess, use_broker_folder
+    from practice.tests.worker import WorkerProcess
 
-    broker = tmp_path / "broker"
-    use_broker_folder(broker)
-    process = WorkerProcess(log_dir=tmp_path, broker_folder=broker).start()
+    process = WorkerProcess(log_dir=tmp_path, broker_folder=worker_broker_folder("celery")).start()
     yield process
     process.stop()
 
