@@ -118,10 +118,9 @@ def test_retraining_button_queues_a_run_on_the_trainer_queue(
     assert response.status_code == 302
     assert (run.status, run.params["epochs"], run.params["split"]) == ("queued", 5, "holdout")
     assert sent == [{"args": [run.pk], "queue": "trainer"}]
-    assert (
-        "progress"
-        in iago_client.get(reverse("admin:registry_trainingrun_change", args=[run.pk])).content.decode()
-    )
+    page = iago_client.get(reverse("admin:registry_trainingrun_change", args=[run.pk])).content.decode()
+    assert '<progress max="1" value="0.0">' in page
+    assert '<meta http-equiv="refresh" content="5">' in page  # the page follows the run while it is queued
 
 
 def _graded(learner, sign, *, rank, score, version, when):
