@@ -195,3 +195,32 @@ def test_shipped_model_honours_the_contract_and_its_card(cloud):
         "limitations",
     ):
         assert key in card, key
+
+
+def test_predict_cli_prints_the_contract_json(cloud, tmp_path, capsys):
+    from ml.__main__ import main
+    from ml.islr_io import write_sequence
+
+    write_sequence(cloud, tmp_path / "cloud.parquet")
+    code = main(
+        ["predict", str(tmp_path / "cloud.parquet"), "--model", str(reference_dir("gislr-kittu89")), "--json"]
+    )
+    out = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    assert out["model"]["name"] == "gislr-kittu89"
+    assert out["frames"] == 105
+    assert set(out["detected"]) == {"face", "left_hand", "pose", "right_hand"}
+    assert (out["detected"]["left_hand"], out["detected"]["right_hand"]) == (0.2667, 0.0)
+    assert len(out["top10"]) == 10
+    assert out["top10"][0]["sign"] == "cloud"
+
+
+def test_predict_cli_reports_an_unreadable_file(tmp_path, capsys):
+    from ml.__main__ import main
+
+    (tmp_path / "clip.mp4").write_bytes(b"not a video")
+    code = main(["predict", str(tmp_path / "clip.mp4"), "--json"])
+
+    assert code == 1
+    assert json.loads(capsys.readouterr().out)["error"] == "unreadable_video"

@@ -47,7 +47,8 @@ def test_preprocessing_gives_fixed_length_finite_features_and_masks(cloud):
     assert f.shape == (16, sum(seed.feature_sizes(TINY).values()))
     assert m.shape == (16, 3)  # pose, left hand, right hand
     assert np.isfinite(f).all()
-    # The clip shows only the right hand; frames are trimmed to where a hand is visible.
+    # Only the left hand is ever seen: it is mirrored into the right-hand slot, and frames are trimmed
+    # to where a hand is visible.
     assert m[:, 0].all() and not m[:, 1].any() and m[:, 2][[0, -1]].all()
 
 
