@@ -170,3 +170,16 @@ def wait_for_status(attempt_id: int, status: str, *, timeout: float = 60.0):
             return
         time.sleep(0.02)
     raise AssertionError(f"attempt {attempt_id} never reached {status}")
+
+
+def wait_for_replay(attempt_id: int, *, timeout: float = 30.0):
+    """The replay is rendered just after the grade is stored; wait for it to be attached."""
+    from practice.models import Attempt
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        attempt = Attempt.objects.get(pk=attempt_id)
+        if attempt.replay:
+            return attempt
+        time.sleep(0.05)
+    raise AssertionError(f"attempt {attempt_id} has no replay after {timeout} s")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Learner
 from lessons.models import Sign, TutorialVideo
@@ -15,6 +17,8 @@ from .feedback import detection_tips, rank_message
 from .models import Attempt
 
 MEDIA_KINDS = ("video", "replay", "thumbnail")
+# The replay is rendered just after the grade is stored; pages wait this long for it to appear.
+REPLAY_WAIT = timedelta(seconds=60)
 
 
 def attempt_visible(*, user: AbstractBaseUser, attempt_id: int) -> Attempt | None:
@@ -68,7 +72,12 @@ class AttemptSummary:
     tips: list[str] = field(default_factory=list)
     detected: list[tuple[str, int]] = field(default_factory=list)  # (part label, percent)
     replay_url: str = ""
+    replay_pending: bool = False  # graded a moment ago; the replay is still being rendered
     model_version: str = ""
+
+    @property
+    def wants_refresh(self) -> bool:
+        return not self.is_final or self.replay_pending
 
 
 def attempt_summary(*, attempt: Attempt) -> AttemptSummary:
@@ -109,6 +118,10 @@ def attempt_summary(*, attempt: Attempt) -> AttemptSummary:
     ]
     if attempt.replay:
         summary.replay_url = reverse("attempt-media", args=[attempt.pk, "replay"])
+    else:
+        summary.replay_pending = (
+            bool(attempt.finished_at) and timezone.now() - attempt.finished_at < REPLAY_WAIT
+        )
     return summary
 
 

@@ -113,7 +113,7 @@ def _status_payload(request: HttpRequest, attempt: Attempt) -> dict:
         "detail_url": reverse("attempt-detail", args=[attempt.pk]),
     }
     if attempt.status in (Attempt.Status.GRADED, Attempt.Status.FAILED):
-        payload["html"] = render_to_string(
-            "practice/_result.html", {"summary": attempt_summary(attempt=attempt)}, request=request
-        )
+        summary = attempt_summary(attempt=attempt)
+        payload["replay_pending"] = summary.replay_pending
+        payload["html"] = render_to_string("practice/_result.html", {"summary": summary}, request=request)
     return payload

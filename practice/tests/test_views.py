@@ -111,3 +111,12 @@ def test_only_owner_and_staff_see_an_attempt_and_its_media(client, hamlet, ophel
     # no raw clip for a landmarks attempt, and unknown kinds are not files
     assert client.get(reverse("attempt-media", args=[graded.pk, "video"])).status_code == 404
     assert client.get(reverse("attempt-media", args=[graded.pk, "landmarks"])).status_code == 404
+
+
+def test_result_waits_for_the_replay_drawn_after_the_grade(hamlet_client, graded):
+    Attempt.objects.filter(pk=graded.pk).update(replay="")
+    body = hamlet_client.get(reverse("attempt-status", args=[graded.pk])).json()
+    assert body["status"] == "graded" and body["replay_pending"] is True
+    assert "Drawing the side-by-side replay" in body["html"] and "Passed!" in body["html"]
+    page = hamlet_client.get(reverse("attempt-detail", args=[graded.pk])).content.decode()
+    assert 'http-equiv="refresh"' in page  # the page without script reloads until the replay is there

@@ -12,7 +12,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from lessons.models import Sign
-from practice.conftest import OWN_SIGN, WRONG_SIGN, wait_for_final, wait_for_status
+from practice.conftest import OWN_SIGN, WRONG_SIGN, wait_for_final, wait_for_replay, wait_for_status
 from practice.models import Attempt, AttemptResult
 from practice.services import attempt_create, attempts_requeue_stuck
 from progress.models import LearnerProgress, ProgressEvent
@@ -36,6 +36,7 @@ def test_real_clip_is_graded_for_its_own_sign_and_not_for_another(celery_worker,
     assert own.result.passed and 1 <= own.result.rank <= 3
     assert own.result.top10[own.result.rank - 1]["sign"] == OWN_SIGN
     assert own.result.xp in (20, 15) and own.result.model_version
+    own = wait_for_replay(own.pk)
     assert own.landmarks.name.endswith(".parquet") and own.replay.name.endswith(".mp4")
     assert 1.0 < own.duration_s < 2.0  # the clip lasts 1.4 s
 
@@ -85,6 +86,7 @@ def test_another_learner_gets_404_on_the_attempt_and_its_media(
     celery_worker, client, hamlet, ophelia, rain_clip
 ):
     attempt = wait_for_final(submit(hamlet, rain_clip, OWN_SIGN).pk, worker=celery_worker)
+    wait_for_replay(attempt.pk)
     urls = [reverse("attempt-detail", args=[attempt.pk])] + [
         reverse("attempt-media", args=[attempt.pk, kind]) for kind in ("video", "replay", "thumbnail")
     ]

@@ -54,6 +54,7 @@ def use_broker_folder(folder: Path) -> None:
         "processed_folder": str(folder / "processed"),
         "control_folder": str(folder / "control"),
         "store_processed": False,
+        "polling_interval": 0.1,
     }
     # Not app.close(): that also unregisters the app, so shared tasks imported later are lost to it.
     app._pool = None

@@ -145,6 +145,7 @@
   }
 
   function retake() {
+    clearTimers();
     if (recording) URL.revokeObjectURL(recording.url);
     recording = null;
     playback.hidden = true;
@@ -156,6 +157,7 @@
   }
 
   async function submit(formData) {
+    clearTimers();
     show([]);
     resultBox.innerHTML = "";
     setStatus("Uploading…", "busy");
@@ -190,14 +192,21 @@
       payload = null;
     }
     if (payload && payload.html) {
-      setStatus(payload.status === "graded" ? "Graded." : "");
+      const firstShown = !resultBox.querySelector("[data-attempt-status=graded], [data-attempt-status=failed]");
       resultBox.innerHTML = payload.html;
-      const heading = resultBox.querySelector("h3");
-      if (heading) {
-        heading.tabIndex = -1;
-        heading.focus();
+      if (firstShown) {
+        setStatus(payload.status === "graded" ? "Graded." : "");
+        const heading = resultBox.querySelector("h3");
+        if (heading) {
+          heading.tabIndex = -1;
+          heading.focus();
+        }
+        show(stream ? ["retake"] : []);
       }
-      show(stream ? ["retake"] : []);
+      // The replay is drawn just after the grade is stored: fetch the result again once it is there.
+      if (payload.replay_pending && performance.now() - since < POLL_GIVE_UP_MS) {
+        timers.push(setTimeout(() => poll(url, since), POLL_MS));
+      }
       return;
     }
     if (performance.now() - since > POLL_GIVE_UP_MS) {

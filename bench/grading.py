@@ -1,0 +1,301 @@
+"""Benchmark practice grading end to end: upload request -> queue -> real Celery worker(s) -> graded.
+
+    .venv/bin/python bench/grading.py [--clips 20] [--workers 1 2]
+
+Runs on the embedded default in a temporary folder (SQLite, filesystem broker, its own media), so it
+never touches var/signlearn.sqlite3 or a running `make run`. The model is the one the app grades with
+(settings.SIGNLEARN_MODEL_DIR, or the registry's active model; none is active in a fresh database).
+
+Measured on `--clips` real clips from ../shared/islr/videos, each uploaded for its own sign through the
+web view (Django test client, in this process: the request's own cost without network):
+- upload request time (validate by probing the stream, store, queue) p50/p95;
+- sequential: one clip at a time with one worker, so latency = grading without queueing;
+  ratio of grading time (worker claim -> result stored) and of accepted -> graded to the clip's length;
+- burst: all clips uploaded at once with 1 and with 2 worker processes: latency (includes waiting in
+  the queue) p50/p95 and throughput in clips per minute; 2-vs-1 speed-up.
+Writes var/bench/grading.json and prints a summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_DIR))
+ISLR_DIR = Path(os.environ.get("SIGNLEARN_ISLR_DIR", REPO_DIR.parent / "shared" / "islr"))
+OUT = REPO_DIR / "var" / "bench" / "grading.json"
+TARGETS = {
+    "sequential_p50_ratio_to_clip": 1.0,
+    "sequential_p95_ratio_to_clip": 2.0,
+    "upload_p95_ms": 300,
+    "throughput_speedup_2_vs_1": 1.6,
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    import numpy as np
+
+    return round(float(np.percentile(values, q)), 3) if values else float("nan")
+
+
+def pick_clips(n: int) -> list[Path]:
+    clips = sorted((ISLR_DIR / "videos").glob("*.mp4"))
+    if not clips:
+        sys.exit(f"no clips in {ISLR_DIR / 'videos'} (set SIGNLEARN_ISLR_DIR)")
+    step = max(1, len(clips) // n)
+    return clips[::step][:n]
+
+
+def setup_environment(work: Path) -> None:
+    """Embedded default inside `work`; must run before Django settings are imported."""
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL", "SIGNLEARN_BROKER_DIR"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="signlearn.settings.base",
+        SIGNLEARN_VAR_DIR=str(work / "var"),
+        MEDIA_ROOT=str(work / "media"),
+        DEBUG="false",
+        LOG_LEVEL="WARNING",
+        SIGNLEARN_UPLOAD_RATE="10000/min",
+    )
+
+
+class Workers:
+    """N separate worker processes (solo pool: one grading at a time each, like prefork -c 1)."""
+
+    def __init__(self, n: int, log_dir: Path):
+        self.processes = []
+        for i in range(n):
+            log = (log_dir / f"worker-{n}-{i}.log").open("wb")
+            command = [sys.executable, "-m", "celery", "-A", "signlearn", "worker", "--pool=solo",
+                       "--concurrency=1", "--loglevel=INFO", "--without-heartbeat", "--without-mingle",
+                       "--without-gossip", "-n", f"bench-{n}-{i}@%h"]  # fmt: skip
+            env = dict(os.environ, LOG_LEVEL="INFO")
+            process = subprocess.Popen(command, cwd=REPO_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.processes.append((process, log_dir / f"worker-{n}-{i}.log"))
+        deadline = time.monotonic() + 120
+        for process, path in self.processes:
+            while " ready." not in path.read_text(errors="replace"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"worker did not start:\n{path.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        for process, _ in self.processes:
+            process.terminate()
+        for process, _ in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def upload(client, clip: Path, sign: str) -> tuple[int, float]:
+    """POST the clip to the practice view as the page's script does; (attempt id, request seconds)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = clip.read_bytes()
+    started = time.perf_counter()
+    response = client.post(
+        f"/practice/signs/{sign}/attempts/",
+        {"video": SimpleUploadedFile(clip.name, data, content_type="video/mp4")},
+        headers={"accept": "application/json"},
+    )
+    elapsed = time.perf_counter() - started
+    if response.status_code != 202:
+        sys.exit(f"upload of {clip.name} refused: {response.status_code} {response.content[:300]!r}")
+    return response.json()["id"], elapsed
+
+
+def wait_all(ids: list[int], timeout: float = 900.0) -> None:
+    from practice.models import Attempt
+
+    deadline = time.monotonic() + timeout
+    final = [Attempt.Status.GRADED, Attempt.Status.FAILED]
+    while Attempt.objects.filter(pk__in=ids).exclude(status__in=final).exists():
+        if time.monotonic() > deadline:
+            sys.exit(f"attempts not graded after {timeout} s")
+        time.sleep(0.05)
+
+
+def attempt_rows(ids: list[int]) -> list[dict]:
+    from practice.models import Attempt
+
+    rows = []
+    for attempt in Attempt.objects.filter(pk__in=ids).select_related("sign", "result").order_by("pk"):
+        result = getattr(attempt, "result", None)
+        rows.append(
+            {
+                "id": attempt.pk,
+                "sign": attempt.sign.name,
+                "status": attempt.status,
+                "failure_reason": attempt.failure_reason or None,
+                "clip_s": round(attempt.duration_s or 0.0, 3),
+                "queued_at": attempt.queued_at.timestamp(),
+                "latency_s": round((attempt.finished_at - attempt.queued_at).total_seconds(), 3),
+                "grading_s": round((attempt.finished_at - attempt.started_at).total_seconds(), 3),
+                "finished_at": attempt.finished_at.timestamp(),
+                "rank": result.rank if result else None,
+                "frames": result.n_frames if result else None,
+                "model_version": result.model_version if result else None,
+            }
+        )
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict:
+    graded = [r for r in rows if r["clip_s"]]
+    latency = [r["latency_s"] for r in rows]
+    span = max(r["finished_at"] for r in rows) - min(r["queued_at"] for r in rows)
+    return {
+        "n": len(rows),
+        "graded": sum(r["status"] == "graded" for r in rows),
+        "latency_s": {"p50": percentile(latency, 50), "p95": percentile(latency, 95), "max": max(latency)},
+        "grading_s": {
+            "p50": percentile([r["grading_s"] for r in rows], 50),
+            "p95": percentile([r["grading_s"] for r in rows], 95),
+        },  # fmt: skip
+        "latency_ratio_to_clip": {
+            "p50": percentile([r["latency_s"] / r["clip_s"] for r in graded], 50),
+            "p95": percentile([r["latency_s"] / r["clip_s"] for r in graded], 95),
+        },
+        "grading_ratio_to_clip": {
+            "p50": percentile([r["grading_s"] / r["clip_s"] for r in graded], 50),
+            "p95": percentile([r["grading_s"] / r["clip_s"] for r in graded], 95),
+        },
+        "wall_s": round(span, 3),
+        "clips_per_minute": round(60 * len(rows) / span, 2),
+        "passed_top10": sum(r["rank"] is not None for r in rows),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clips", type=int, default=20)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, database)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="signlearn-bench-grading-"))
+    setup_environment(work)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    from accounts.services import user_signup
+    from lessons.services import curriculum_load
+
+    call_command("migrate", verbosity=0)
+    curriculum_load()
+    learner = user_signup(username="bench", email="bench@example.org", password="bench-password-1",
+                          display_name="Bench", time_zone="UTC")  # fmt: skip
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(learner.user)
+    clips = pick_clips(args.clips)
+    signs = [clip.stem.split("_", 1)[1].rsplit("_", 1)[0] for clip in clips]
+    report: dict = {
+        "machine": {
+            "cpu": platform.machine(),
+            "cpus_online": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_at_start": list(os.getloadavg()),
+        },
+        "settings": {
+            "database": "sqlite (embedded default)",
+            "broker": "filesystem (embedded default)",
+            "model_dir": str(settings.SIGNLEARN_MODEL_DIR),
+            "grading_fps": settings.SIGNLEARN_GRADING_FPS,
+            "pool": "solo, one process per worker",
+        },
+        "targets": TARGETS,
+        "clips": [clip.name for clip in clips],
+    }
+    upload_s: list[float] = []
+    print(f"{len(clips)} clips, workers {args.workers}, work folder {work}", file=sys.stderr)
+
+    try:
+        # Sequential latency: one worker, one clip at a time (no queueing).
+        workers = Workers(1, work)
+        try:
+            warm, _ = upload(client, clips[0], signs[0])  # loads Holistic and the model in the worker
+            wait_all([warm])
+            ids = []
+            for clip, sign in zip(clips, signs, strict=True):
+                attempt_id, elapsed = upload(client, clip, sign)
+                upload_s.append(elapsed)
+                wait_all([attempt_id])
+                ids.append(attempt_id)
+            rows = attempt_rows(ids)
+            report["sequential_1_worker"] = summarise(rows) | {"per_clip": rows}
+            report["model_version"] = rows[0]["model_version"]
+            print(
+                "sequential:",
+                json.dumps(report["sequential_1_worker"]["latency_ratio_to_clip"]),
+                file=sys.stderr,
+            )
+        finally:
+            workers.stop()
+
+        # Burst: all clips at once, with 1 and with 2 worker processes.
+        report["burst"] = {}
+        for n in args.workers:
+            workers = Workers(n, work)
+            try:
+                warm = [upload(client, clips[i % len(clips)], signs[i % len(clips)])[0] for i in range(n)]
+                wait_all(warm)  # every worker has loaded its models
+                ids = []
+                for clip, sign in zip(clips, signs, strict=True):
+                    attempt_id, elapsed = upload(client, clip, sign)
+                    upload_s.append(elapsed)
+                    ids.append(attempt_id)
+                wait_all(ids)
+                report["burst"][str(n)] = summarise(attempt_rows(ids))
+                print(f"burst {n}:", json.dumps(report["burst"][str(n)]["latency_s"]), file=sys.stderr)
+            finally:
+                workers.stop()
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    report["upload_request_ms"] = {
+        "n": len(upload_s),
+        "p50": round(1000 * percentile(upload_s, 50), 1),
+        "p95": round(1000 * percentile(upload_s, 95), 1),
+    }
+    if "1" in report["burst"] and "2" in report["burst"]:
+        report["throughput_speedup_2_vs_1"] = round(
+            report["burst"]["2"]["clips_per_minute"] / report["burst"]["1"]["clips_per_minute"], 2
+        )
+    report["machine"]["load_avg_at_end"] = list(os.getloadavg())
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(report, indent=1))
+    seq = report["sequential_1_worker"]
+    print(
+        f"upload p50 {report['upload_request_ms']['p50']} ms, p95 {report['upload_request_ms']['p95']} ms\n"
+        f"sequential (1 worker): latency p50 {seq['latency_s']['p50']} s, p95 {seq['latency_s']['p95']} s; "
+        f"x clip length p50 {seq['latency_ratio_to_clip']['p50']}, p95 {seq['latency_ratio_to_clip']['p95']}"
+    )
+    for n, burst in report["burst"].items():
+        print(
+            f"burst, {n} worker(s): latency p50 {burst['latency_s']['p50']} s, p95 {burst['latency_s']['p95']} s, "
+            f"{burst['clips_per_minute']} clips/min"
+        )
+    if "throughput_speedup_2_vs_1" in report:
+        print(f"2 workers vs 1: {report['throughput_speedup_2_vs_1']}x throughput")
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
