@@ -89,6 +89,14 @@ class Workers:
                     sys.exit(f"worker did not start:\n{path.read_text(errors='replace')[-3000:]}")
                 time.sleep(0.2)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of all worker processes so far (all their threads)."""
+        total = 0
+        for process, _ in self.processes:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of the line)
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         for process, _ in self.processes:
             process.terminate()
@@ -255,13 +263,19 @@ def main() -> None:
             try:
                 warm = [upload(client, clips[i % len(clips)], signs[i % len(clips)])[0] for i in range(n)]
                 wait_all(warm)  # every worker has loaded its models
+                cpu_before = workers.cpu_seconds()
                 ids = []
                 for clip, sign in zip(clips, signs, strict=True):
                     attempt_id, elapsed = upload(client, clip, sign)
                     upload_s.append(elapsed)
                     ids.append(attempt_id)
                 wait_all(ids)
-                report["burst"][str(n)] = summarise(attempt_rows(ids))
+                cpu_s = workers.cpu_seconds() - cpu_before
+                burst = summarise(attempt_rows(ids))
+                # Cores the workers actually got: below n means the machine had no more to give.
+                burst["worker_cpu_s_per_clip"] = round(cpu_s / len(ids), 3)
+                burst["worker_cores_used"] = round(cpu_s / burst["wall_s"], 2)
+                report["burst"][str(n)] = burst
                 print(f"burst {n}:", json.dumps(report["burst"][str(n)]["latency_s"]), file=sys.stderr)
             finally:
                 workers.stop()
@@ -290,7 +304,7 @@ def main() -> None:
     for n, burst in report["burst"].items():
         print(
             f"burst, {n} worker(s): latency p50 {burst['latency_s']['p50']} s, p95 {burst['latency_s']['p95']} s, "
-            f"{burst['clips_per_minute']} clips/min"
+            f"{burst['clips_per_minute']} clips/min, workers used {burst['worker_cores_used']} cores"
         )
     if "throughput_speedup_2_vs_1" in report:
         print(f"2 workers vs 1: {report['throughput_speedup_2_vs_1']}x throughput")
