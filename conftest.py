@@ -90,6 +90,7 @@ def chromium_page(tmp_path):
 
     # Playwright's sync API runs an event loop in this thread; the Django ORM calls in the test body are
     # still synchronous and safe.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -104,3 +105,7 @@ def chromium_page(tmp_path):
         page.set_default_timeout(20_000)
         yield page
         context.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

@@ -49,12 +49,23 @@ def test_readyz_is_503_and_names_the_part_that_is_not_ready(client, monkeypatch)
     assert body["checks"]["database"]["ok"] is True
 
 
-def test_readyz_reports_an_unreachable_broker(client, monkeypatch):
+@pytest.fixture
+def celery_pools_reset():
+    """Drop pooled broker connections after the test, so later tests don't inherit a bogus broker."""
+    from signlearn.celery import app
+
+    yield
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def test_readyz_reports_an_unreachable_broker(client, celery_pools_reset, monkeypatch):
     from signlearn.celery import app
 
     # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    # Patch the attribute first: monkeypatch remembers the value it reads, which the env var would fake.
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setattr(
         health, "_active_predictor", lambda: type("P", (), {"version": "v", "labels": [""]})()
     )
