@@ -22,9 +22,10 @@ run: venv
 	$(PY) manage.py runstack
 
 ## Install and run the whole test suite (embedded default, or PostgreSQL/Redis when the URLs are set).
-test: venv
+test: venv train-venv
 	bash scripts/ensure_test_tools.sh
 	$(PY) -m ruff check .
+	$(TRAIN_PY) -m pytest -p no:django -p no:cacheprovider -q ml/tests/test_train_export.py
 	$(PY) -m pytest
 
 lint: venv
