@@ -20,7 +20,11 @@ def test_signup_creates_account_with_selected_profile_and_logs_in(client, curric
     )
     assert response.status_code == 302
     learner = Learner.objects.get(user__username="polonius")
-    assert (learner.display_name, learner.time_zone, learner.is_selected) == ("Polonius", "Europe/Berlin", True)
+    assert (learner.display_name, learner.time_zone, learner.is_selected) == (
+        "Polonius",
+        "Europe/Berlin",
+        True,
+    )
     assert learner.training_consent is False
     assert client.get(reverse("course-map")).status_code == 200
 
@@ -28,15 +32,23 @@ def test_signup_creates_account_with_selected_profile_and_logs_in(client, curric
 def test_signup_rejects_mismatched_passwords(client, db):
     response = client.post(
         reverse("signup"),
-        {"username": "x", "email": "x@example.org", "password1": "a long family passphrase",
-         "password2": "different passphrase", "display_name": "X", "time_zone": "UTC"},
+        {
+            "username": "x",
+            "email": "x@example.org",
+            "password1": "a long family passphrase",
+            "password2": "different passphrase",
+            "display_name": "X",
+            "time_zone": "UTC",
+        },
     )
     assert response.status_code == 200
     assert not get_user_model().objects.filter(username="x").exists()
 
 
 def test_adding_a_profile_switches_to_it_and_switching_back_works(hamlet_client, hamlet):
-    hamlet_client.post(reverse("profiles"), {"display_name": "Gertrude", "time_zone": "UTC", "daily_xp_goal": 30})
+    hamlet_client.post(
+        reverse("profiles"), {"display_name": "Gertrude", "time_zone": "UTC", "daily_xp_goal": 30}
+    )
     assert learner_active(user=hamlet.user).display_name == "Gertrude"
     assert hamlet.user.learners.filter(is_selected=True).count() == 1
     hamlet_client.post(reverse("profile-switch", args=[hamlet.pk]))
@@ -49,7 +61,9 @@ def test_cannot_switch_to_another_familys_profile(hamlet_client, hamlet, ophelia
 
 
 def test_duplicate_profile_name_is_refused(hamlet_client, hamlet):
-    response = hamlet_client.post(reverse("profiles"), {"display_name": "Hamlet", "time_zone": "UTC", "daily_xp_goal": 50})
+    response = hamlet_client.post(
+        reverse("profiles"), {"display_name": "Hamlet", "time_zone": "UTC", "daily_xp_goal": 50}
+    )
     assert response.status_code == 200 and "already have a profile" in response.content.decode()
 
 

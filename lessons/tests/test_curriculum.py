@@ -26,7 +26,12 @@ def test_loading_twice_changes_nothing(curriculum):
     before = (Course.objects.count(), Unit.objects.count(), Lesson.objects.count(), Sign.objects.count())
     ids = dict(Sign.objects.values_list("name", "id"))
     result = curriculum_load()
-    assert (Course.objects.count(), Unit.objects.count(), Lesson.objects.count(), Sign.objects.count()) == before
+    assert (
+        Course.objects.count(),
+        Unit.objects.count(),
+        Lesson.objects.count(),
+        Sign.objects.count(),
+    ) == before
     assert dict(Sign.objects.values_list("name", "id")) == ids
     assert result.signs == 250
 

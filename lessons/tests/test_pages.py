@@ -6,7 +6,12 @@ from lessons.models import Lesson, Sign
 from practice.models import Attempt, AttemptResult
 
 PUBLIC_PAGES = ["home", "explorer", "login", "signup", "password_reset"]
-LOGIN_PAGES = [("course-map", {}), ("lesson-detail", {"slug": "__first__"}), ("sign-detail", {"name": "hello"}), ("profiles", {})]
+LOGIN_PAGES = [
+    ("course-map", {}),
+    ("lesson-detail", {"slug": "__first__"}),
+    ("sign-detail", {"name": "hello"}),
+    ("profiles", {}),
+]
 
 
 def resolve(name, kwargs):
@@ -34,7 +39,9 @@ def test_learning_pages_render_for_a_learner(hamlet_client, curriculum, name, kw
 
 
 def test_course_map_shows_first_lesson_open_and_the_rest_locked(hamlet_client, curriculum):
-    cards = [card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons]
+    cards = [
+        card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons
+    ]
     assert [card.state.value for card in cards[:3]] == ["unlocked", "locked", "locked"]
     assert len(cards) == Lesson.objects.count()
 
@@ -43,8 +50,12 @@ def test_passing_every_sign_of_the_first_lesson_unlocks_the_second(hamlet_client
     first = Lesson.objects.order_by("unit__order", "order").first()
     for sign in first.signs.all():
         attempt = Attempt.objects.create(learner=hamlet, sign=sign, status=Attempt.Status.GRADED)
-        AttemptResult.objects.create(attempt=attempt, passed=True, rank=1, xp=20, top10=[], detected={}, model_version="t")
-    cards = [card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons]
+        AttemptResult.objects.create(
+            attempt=attempt, passed=True, rank=1, xp=20, top10=[], detected={}, model_version="t"
+        )
+    cards = [
+        card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons
+    ]
     assert [card.state.value for card in cards[:3]] == ["completed", "unlocked", "locked"]
 
 
@@ -52,13 +63,19 @@ def test_progress_belongs_to_the_active_profile_only(hamlet_client, hamlet, curr
     first = Lesson.objects.order_by("unit__order", "order").first()
     for sign in first.signs.all():
         attempt = Attempt.objects.create(learner=hamlet, sign=sign, status=Attempt.Status.GRADED)
-        AttemptResult.objects.create(attempt=attempt, passed=True, rank=2, xp=15, top10=[], detected={}, model_version="t")
+        AttemptResult.objects.create(
+            attempt=attempt, passed=True, rank=2, xp=15, top10=[], detected={}, model_version="t"
+        )
     learner_create(user=hamlet.user, display_name="Gertrude", select=True)
-    cards = [card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons]
+    cards = [
+        card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons
+    ]
     assert cards[0].state.value == "unlocked"
 
 
-def test_course_map_query_count_does_not_grow_with_lessons(hamlet_client, curriculum, django_assert_max_num_queries):
+def test_course_map_query_count_does_not_grow_with_lessons(
+    hamlet_client, curriculum, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(15):
         hamlet_client.get(reverse("course-map"))
 

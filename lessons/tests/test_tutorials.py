@@ -20,7 +20,9 @@ def clip_folder(tmp_path):
     return tmp_path
 
 
-def test_import_creates_tutorials_once_and_rejects_bad_files(curriculum, clip_folder, django_capture_on_commit_callbacks):
+def test_import_creates_tutorials_once_and_rejects_bad_files(
+    curriculum, clip_folder, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         result = tutorial_import_folder(folder=clip_folder)
     assert result.created == 2
@@ -55,7 +57,9 @@ def admin_upload(client, content: bytes, name: str):
     )
 
 
-def test_admin_upload_of_a_real_clip_is_stored_and_checked(client, iago, curriculum, django_capture_on_commit_callbacks):
+def test_admin_upload_of_a_real_clip_is_stored_and_checked(
+    client, iago, curriculum, django_capture_on_commit_callbacks
+):
     client.force_login(iago.user)
     with django_capture_on_commit_callbacks() as callbacks:
         response = admin_upload(client, shared_clip("105_happy_1.mp4").read_bytes(), "happy.mp4")

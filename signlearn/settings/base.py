@@ -159,7 +159,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-attempts": {"task": "practice.requeue_stuck_attempts", "schedule": 60.0},
     "purge-expired-clips": {"task": "practice.purge_expired_clips", "schedule": crontab(minute=17)},
-    "weekly-digest": {"task": "progress.send_weekly_digests", "schedule": crontab(minute=0, hour=8, day_of_week="mon")},
+    "weekly-digest": {
+        "task": "progress.send_weekly_digests",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
 }
 
 # --- SignLearn --------------------------------------------------------------------------------
