@@ -52,7 +52,7 @@ $(TRAIN_STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt re
 
 ## Build the clip dataset (cached extraction), train the shipped recipe on all clips, export to ml/models/.
 ## Held-out numbers for the card: `$(TRAIN_PY) -m ml train --split holdout` + `python -m ml evaluate` (README).
-TRAIN_ARGS ?= --dim 64 --blocks 1
+TRAIN_ARGS ?= --dim 128 --blocks 2 --epochs 100
 train: train-venv
 	$(TRAIN_PY) -m ml.dataset_build
 	$(TRAIN_PY) -m ml train --split all --run-dir var/runs/shipped $(TRAIN_ARGS)

@@ -42,6 +42,7 @@ class Augment:
     frame_drop: float = 0.15  # drop each frame with this probability
     part_drop_p: float = 0.05  # per frame and hand: hand not detected
     pose_drop_p: float = 0.05  # whole clip: pose not detected in a random share of frames
+    clip_part_drop_p: float = 0.0  # whole clip: one part (pose or a hand, never the only hand) removed
     noise: float = 0.002
 
 
@@ -52,6 +53,7 @@ class TrainOptions:
     learning_rate: float = 1e-3
     weight_decay: float = 0.05
     label_smoothing: float = 0.1
+    mixup: float = 0.0  # Beta(a, a) mixup of features and labels within a batch; 0 = off
     warmup_epochs: int = 10
     repeats: int = 4  # augmented copies of each clip per epoch
     variants: int = 32  # augmented copies of each clip precomputed (the pool epochs draw from)
@@ -115,6 +117,10 @@ def augment_points(points: np.ndarray, layout, aug: Augment, rng: np.random.Gene
     if aug.pose_drop_p and rng.random() < aug.pose_drop_p:
         drop = rng.random(n) < rng.uniform(0.2, 1.0)
         pts[np.ix_(drop, layout.pose)] = np.nan
+    if aug.clip_part_drop_p and rng.random() < aug.clip_part_drop_p:
+        visible = [h for h in (layout.left_hand, layout.right_hand) if np.isfinite(pts[:, h, 0]).any()]
+        candidates = [layout.pose] + (visible if len(visible) == 2 else [])
+        pts[:, candidates[rng.integers(len(candidates))]] = np.nan
     return pts.astype(np.float32)
 
 
@@ -246,7 +252,15 @@ def train(
         def __getitem__(self, i):
             picked = self.order[i * options.batch_size : (i + 1) * options.batch_size]
             labels = keras.utils.to_categorical(pool_labels[picked], n_classes)
-            return (pool_features[picked], pool_masks[picked]), labels
+            features, masks = pool_features[picked], pool_masks[picked]
+            if options.mixup:
+                lam = rng.beta(options.mixup, options.mixup, size=(len(picked), 1))
+                lam = np.maximum(lam, 1 - lam)  # the first clip stays the main one
+                other = rng.permutation(len(picked))
+                features = lam[:, :, None] * features + (1 - lam[:, :, None]) * features[other]
+                masks = lam[:, :, None] * masks + (1 - lam[:, :, None]) * masks[other]
+                labels = lam * labels + (1 - lam) * labels[other]
+            return (features.astype(np.float32), masks.astype(np.float32)), labels
 
         def on_epoch_end(self):
             clip = np.tile(np.arange(self.n_clips), options.repeats)
@@ -401,6 +415,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-flip-dominant", action="store_true")
     parser.add_argument("--no-aspect-from-face", action="store_true")
     parser.add_argument("--no-augment", action="store_true")
+    parser.add_argument("--mixup", type=float, default=defaults.mixup, help="Beta(a, a) mixup; 0 = off")
+    parser.add_argument("--clip-part-drop", type=float, default=0.0, help="p of removing one part per clip")
     parser.add_argument("--quiet", action="store_true")
 
 
@@ -420,10 +436,14 @@ def run(args) -> int:
         learning_rate=args.lr,
         repeats=args.repeats,
         variants=args.variants,
+        mixup=args.mixup,
         patience=args.patience,
         seed=args.seed,
     )
-    augment = Augment(**{f.name: 0.0 for f in dataclasses.fields(Augment)}) if args.no_augment else Augment()
+    if args.no_augment:
+        augment = Augment(**{f.name: 0.0 for f in dataclasses.fields(Augment)})
+    else:
+        augment = Augment(clip_part_drop_p=args.clip_part_drop)
     run_dir = args.run_dir or default_run_dir(time.strftime("%Y%m%d-%H%M%S"))
     metrics = train(
         data_dir=args.data,
