@@ -14,7 +14,7 @@ import random
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,60 +99,70 @@ def build_dataset(
     out_dir: str | Path | None = None,
     sign_to_index: dict[str, int] | None = None,
     extract: Callable[[Path], object] | None = None,
+    only: set[str] | None = None,
+    workers: int = 1,
     progress: bool = False,
 ) -> BuildResult:
     """Extract every clip not already cached and (re)write `train.csv` and the clip manifest.
 
-    `extract(path) -> Landmarks` defaults to ml.landmarks.extract_video (injectable for tests).
-    A clip that fails to decode is logged and left out, not fatal.
+    `extract(path) -> Landmarks` defaults to ml.landmarks.extract_video (injectable for tests);
+    `only` limits extraction to these clip file names; `workers` > 1 extracts in that many processes
+    (one Holistic graph each). A clip that fails to decode is logged and left out, not fatal.
     """
-    if extract is None:
-        from ml.landmarks import extract_video as extract
     root = Path(out_dir) if out_dir else default_dataset_dir()
     root.mkdir(parents=True, exist_ok=True)
     manifest_path = root / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    clips = list_clips(clips_dir, sign_to_index)
+    listed = list_clips(clips_dir, sign_to_index)
+    clips = [c for c in listed if only is None or c.path.name in only]
     started = time.perf_counter()
-    n_extracted = n_failed = 0
-    rows = []
-    iterator: Iterable[Clip] = clips
+
+    def is_cached(clip: Clip) -> bool:
+        entry = manifest.get(clip.path.name)
+        relative = islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id)
+        return (
+            entry is not None
+            and entry.get("fingerprint") == _fingerprint(clip.path)
+            and (root / relative).exists()
+        )
+
+    todo = [c for c in clips if not is_cached(c)]
+    jobs = [(c.path, root / islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, c.sequence_id)) for c in todo]
+    if workers > 1 and extract is None and len(jobs) > 1:
+        import multiprocessing
+
+        pool = multiprocessing.get_context("spawn").Pool(workers)
+        results = pool.imap(_extract_job, jobs)
+    else:
+        pool = None
+        results = (_extract_job(job, extract) for job in jobs)
     if progress:
         from tqdm import tqdm
 
-        iterator = tqdm(clips, desc="extract", unit="clip")
-    for clip in iterator:
-        relative = islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id)
-        entry = manifest.get(clip.path.name)
-        fingerprint = _fingerprint(clip.path)
-        cached = entry is not None and entry.get("fingerprint") == fingerprint and (root / relative).exists()
-        if not cached:
-            try:
-                landmarks = extract(clip.path)
-            except Exception as exc:  # a bad clip must not stop a 300-clip build
-                log.warning("skipping %s: %s", clip.path.name, exc)
+        results = tqdm(results, total=len(jobs), desc="extract", unit="clip")
+    n_failed = 0
+    try:
+        for clip, (frames, detected, error) in zip(todo, results, strict=True):
+            if error is not None:
+                log.warning("skipping %s: %s", clip.path.name, error)
                 n_failed += 1
                 continue
-            islr_io.write_sequence(landmarks.data, root / relative)
             manifest[clip.path.name] = {
-                "fingerprint": fingerprint,
-                "path": relative,
+                "fingerprint": _fingerprint(clip.path),
+                "path": islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id),
                 "sequence_id": clip.sequence_id,
                 "sign": clip.sign,
-                "frames": int(landmarks.data.shape[0]),
-                "detected": landmarks.detection_rates(),
+                "frames": frames,
+                "detected": detected,
             }
-            n_extracted += 1
             # Save as we go so an interrupted build keeps what it extracted.
             manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
-        rows.append(
-            {
-                "path": relative,
-                "participant_id": CLIP_PARTICIPANT_ID,
-                "sequence_id": clip.sequence_id,
-                "sign": clip.sign,
-            }
-        )
+    finally:
+        if pool is not None:
+            pool.terminate()
+    n_extracted = len(todo) - n_failed
+    # train.csv lists every clip of the folder that has a sequence, also those outside `only`.
+    rows = [clip_row(clip) for clip in listed if is_cached(clip)]
     manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
     train_csv = root / "train.csv"
     train_csv.unlink(missing_ok=True)
@@ -164,6 +174,29 @@ def build_dataset(
         n_failed=n_failed,
         seconds=time.perf_counter() - started,
     )
+
+
+def clip_row(clip: Clip) -> dict:
+    """The train.csv row of a clip (known from its name before any extraction)."""
+    return {
+        "path": islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id),
+        "participant_id": CLIP_PARTICIPANT_ID,
+        "sequence_id": clip.sequence_id,
+        "sign": clip.sign,
+    }
+
+
+def _extract_job(job: tuple[Path, Path], extract: Callable[[Path], object] | None = None):
+    """Extract one clip and write its parquet: (frames, detection rates, None) or (0, {}, error)."""
+    path, out = job
+    if extract is None:
+        from ml.landmarks import extract_video as extract
+    try:
+        landmarks = extract(path)
+    except Exception as exc:  # a bad clip must not stop a 300-clip build
+        return 0, {}, str(exc)
+    islr_io.write_sequence(landmarks.data, out)
+    return int(landmarks.data.shape[0]), landmarks.detection_rates(), None
 
 
 @dataclass
@@ -230,12 +263,14 @@ def main_build(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ml.dataset_build", description=main_build.__doc__)
     parser.add_argument("clips_dir", nargs="?", default=None, help="default: $SIGNLEARN_ISLR_DIR/videos")
     parser.add_argument("-o", "--out", default=None, help=f"default: {default_dataset_dir()}")
+    parser.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     result = build_dataset(
         clips_dir=args.clips_dir or islr_dir() / "videos",
         out_dir=args.out,
         sign_to_index=load_sign_map(),
+        workers=args.workers,
         progress=True,
     )
     print(

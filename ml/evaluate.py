@@ -20,8 +20,10 @@ import numpy as np
 
 from ml.dataset_build import (
     build_dataset,
+    clip_row,
     default_dataset_dir,
     islr_dir,
+    list_clips,
     load_sign_map,
     read_rows,
     split_dataset,
@@ -127,11 +129,16 @@ def evaluate(
     subset: str = "heldout",
     baselines: tuple[str, ...] = (),
     seed: int = 0,
+    all_rows: list[dict] | None = None,
 ) -> list[EvalResult]:
-    """Evaluate every model and baseline on the same examples; results in the order given."""
+    """Evaluate every model and baseline on the same examples; results in the order given.
+
+    The split is made over `all_rows` (default: data_dir's train.csv); only the sequences it needs
+    are read, so a clip folder only needs those extracted.
+    """
     sign_to_index = load_sign_map()
     labels = [s for s, _ in sorted(sign_to_index.items(), key=lambda kv: kv[1])]
-    rows, reference_rows = select_rows(read_rows(data_dir), subset, seed=seed)
+    rows, reference_rows = select_rows(all_rows or read_rows(data_dir), subset, seed=seed)
     examples = load_examples(data_dir, rows, sign_to_index)
     results = []
     for path in models:
@@ -182,6 +189,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--cache", type=Path, default=None,
                         help="where --videos landmarks are cached (default var/datasets/<folder>; "
                         "the shared clips use var/datasets/islr-videos)")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=1, help="--videos extraction processes (default 1)")
     parser.add_argument("--subset", choices=SUBSETS, default="heldout",
                         help="heldout (default): only held-out clips/signers; all: every sequence")  # fmt: skip
     parser.add_argument("--baseline", choices=BASELINES, action="append", default=[])
@@ -198,19 +206,33 @@ def run(args) -> int:
     if not args.model and not args.baseline:
         print("error: give at least one --model or --baseline")
         return 2
-    data_dir = args.data
+    data_dir, all_rows = args.data, None
     if args.videos is not None:
-        cache = args.cache or _default_cache(args.videos)
+        # Split on the clip names first, then extract (or reuse) only the clips the split needs.
+        clips = list_clips(args.videos, load_sign_map())
+        all_rows = [clip_row(c) for c in clips]
+        scored, references = select_rows(all_rows, args.subset, seed=args.seed)
+        needed = {r["sequence_id"] for r in scored + (references if args.baseline else [])}
         built = build_dataset(
-            clips_dir=args.videos, out_dir=cache, sign_to_index=load_sign_map(), progress=not args.json
+            clips_dir=args.videos,
+            out_dir=args.cache or _default_cache(args.videos),
+            sign_to_index=load_sign_map(),
+            only={c.path.name for c in clips if c.sequence_id in needed},
+            workers=args.workers,
+            progress=not args.json,
         )
         data_dir = built.root
+        if built.n_failed:
+            print(f"warning: {built.n_failed} clips could not be read and are left out")
+            present = {r["sequence_id"] for r in read_rows(data_dir)}
+            all_rows = [r for r in all_rows if r["sequence_id"] in present or r["sequence_id"] not in needed]
     results = evaluate(
         models=args.model,
         data_dir=data_dir,
         subset=args.subset,
         baselines=tuple(args.baseline),
         seed=args.seed,
+        all_rows=all_rows,
     )
     seconds = time.perf_counter() - started
     if args.out:

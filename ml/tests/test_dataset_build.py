@@ -156,3 +156,23 @@ def _label_map(islr_dir: Path) -> dict[str, int]:
     import json
 
     return json.loads((islr_dir / "sign_to_prediction_index_map.json").read_text())
+
+
+def test_only_the_requested_clips_are_extracted_but_all_cached_ones_are_listed(tmp_path):
+    clips = make_clips(tmp_path / "clips", ["97_go_1.mp4", "97_go_2.mp4", "106_hat_1.mp4"])
+    extractor = FakeExtractor()
+    build_dataset(
+        clips_dir=clips, out_dir=tmp_path / "ds", sign_to_index=SIGNS, extract=extractor, only={"97_go_2.mp4"}
+    )
+    assert extractor.calls == ["97_go_2.mp4"]
+
+    build_dataset(
+        clips_dir=clips,
+        out_dir=tmp_path / "ds",
+        sign_to_index=SIGNS,
+        extract=extractor,
+        only={"106_hat_1.mp4"},
+    )
+
+    assert extractor.calls == ["97_go_2.mp4", "106_hat_1.mp4"]
+    assert [r["sequence_id"] for r in read_rows(tmp_path / "ds")] == [97002, 106001]
