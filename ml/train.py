@@ -48,7 +48,7 @@ class Augment:
 
 @dataclass(frozen=True)
 class TrainOptions:
-    epochs: int = 300
+    epochs: int = 100
     batch_size: int = 32
     learning_rate: float = 1e-3
     weight_decay: float = 0.05
