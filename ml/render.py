@@ -53,7 +53,7 @@ def render_video(
         raise ValueError("no landmark frames to render")
     fps = fps or _fps(video, landmarks)
     images = (_draw_frame(video, landmarks, i, canvas_size) for i in range(landmarks.n_frames))
-    return _write_mp4(images, Path(out_path), fps=fps, n_frames=landmarks.n_frames)
+    return write_mp4(images, Path(out_path), fps=fps, n_frames=landmarks.n_frames)
 
 
 def render_contact_sheet(
@@ -190,7 +190,8 @@ def _write_png(rgb: np.ndarray, path: Path) -> None:
         raise OSError(f"could not write {path}")
 
 
-def _write_mp4(images, path: Path, *, fps: float, n_frames: int) -> Rendered:
+def write_mp4(images, path: Path, *, fps: float, n_frames: int) -> Rendered:
+    """Encode RGB images (any iterable, consumed one at a time) as a browser-playable mp4."""
     from fractions import Fraction
 
     import av

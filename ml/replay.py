@@ -10,7 +10,6 @@ appear at the same size. Frames are composed and encoded one at a time (memory s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -69,8 +68,6 @@ def render_replay(
 
     The sizes are the source clips' (width, height) in pixels, None when unknown (uploaded landmarks).
     """
-    import av  # heavy imports stay in the worker
-
     if attempt.shape[0] == 0:
         raise ValueError("no attempt frames to render")
     n_out = max(attempt.shape[0], tutorial.shape[0] if tutorial is not None else 0)
@@ -79,27 +76,19 @@ def render_replay(
         tutorial = _to_crop(tutorial, signer_crop(tutorial, tutorial_size))
     else:
         tutorial = None
-    width, height = 2 * PANEL_WIDTH, PANEL_HEIGHT
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
-    with av.open(str(out_path), mode="w", options={"movflags": "+faststart"}) as container:
-        stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        if codec == "libx264":
-            stream.options = {"crf": "26", "preset": "veryfast"}
+    from ml.render import write_mp4
+
+    def frames():
         for i in range(n_out):
             left = _panel(attempt, _stretch(i, n_out, attempt.shape[0]), "You")
             if tutorial is not None:
                 right = _panel(tutorial, _stretch(i, n_out, tutorial.shape[0]), "Tutorial")
             else:
                 right = _panel(None, 0, "No tutorial yet")
-            frame = av.VideoFrame.from_ndarray(np.hstack([left, right]), format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return Replay(path=out_path, n_frames=n_out, width=width, height=height)
+            yield np.hstack([left, right])
+
+    rendered = write_mp4(frames(), Path(out_path), fps=fps, n_frames=n_out)
+    return Replay(path=rendered.path, n_frames=n_out, width=rendered.width, height=rendered.height)
 
 
 def _stretch(i: int, n_out: int, n_in: int) -> int:

@@ -379,9 +379,9 @@ def _render_media(*, attempt: Attempt, data: np.ndarray, size: tuple[int, int] |
     from django.core.files.storage import default_storage
 
     from ml.render import render_thumbnail
+    from ml.replay import render_replay
 
     from .models import attempt_replay_upload_to, attempt_thumbnail_upload_to
-    from .replay import render_replay
 
     stored: dict[str, str] = {}
     try:

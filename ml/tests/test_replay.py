@@ -2,7 +2,7 @@ import av
 import numpy as np
 import pytest
 
-from practice.replay import PANEL_HEIGHT, PANEL_WIDTH, render_replay, signer_crop
+from ml.replay import PANEL_HEIGHT, PANEL_WIDTH, render_replay, signer_crop
 
 
 def test_crop_holds_every_seen_point_at_the_panel_aspect():
