@@ -61,8 +61,29 @@ class Sign(models.Model):
 
     @property
     def label(self) -> str:
-        """Display name: dataset names are lowercase single tokens."""
-        return self.name if self.name.isupper() else self.name.replace("_", " ").capitalize()
+        """Display name: dataset names are lowercase single tokens, some of them run-together words."""
+        return sign_label(self.name)
+
+
+# ISLR names that are several words run together (or one sign for several words).
+COMPOUND_LABELS = {
+    "callonphone": "Call (on the phone)",
+    "frenchfries": "French fries",
+    "glasswindow": "Glass / window",
+    "haveto": "Have to",
+    "hesheit": "He / she / it",
+    "icecream": "Ice cream",
+    "minemy": "Mine / my",
+    "thankyou": "Thank you",
+    "weus": "We / us",
+}
+
+
+def sign_label(name: str) -> str:
+    """How a sign's dataset name reads to a parent ("hesheit" -> "He / she / it", "TV" stays)."""
+    if name in COMPOUND_LABELS:
+        return COMPOUND_LABELS[name]
+    return name if name.isupper() else name.replace("_", " ").capitalize()
 
 
 def tutorial_upload_to(instance: "TutorialVideo", filename: str) -> str:
