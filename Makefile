@@ -32,10 +32,14 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+## Benchmarks (JSON in var/bench/). The dashboard one needs PostgreSQL: BENCH_DATABASE_URL, created if missing.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/signlearn_bench
 bench: venv
 	$(PY) bench/landmarks.py
 	$(PY) bench/grading.py
-	$(PY) bench/dashboard.py
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qtc "SELECT 1" >/dev/null && \
+	  (psql "$(dir $(BENCH_DATABASE_URL))postgres" -qtc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/dashboard.py
 
 ## Training environment: TensorFlow/Keras in its own venv (never in .venv), same numpy/protobuf as mediapipe.
 TRAIN_PY := .venv-train/bin/python
