@@ -36,6 +36,7 @@ class Command(BaseCommand):
         }
         processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
         self.stdout.write(f"SignLearn is running on http://{addr}/  (Ctrl-C stops web and worker)")
+        self._hint_next_steps()
         stopping = False
 
         def stop(*_):
@@ -60,3 +61,14 @@ class Command(BaseCommand):
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+    def _hint_next_steps(self) -> None:
+        """What a newcomer still has to do by hand (nothing secret is created for them)."""
+        from django.contrib.auth import get_user_model
+
+        from lessons.models import TutorialVideo
+
+        if not get_user_model().objects.filter(is_superuser=True).exists():
+            self.stdout.write("No admin yet: .venv/bin/python manage.py createsuperuser")
+        if not TutorialVideo.objects.exists():
+            self.stdout.write("No tutorial videos yet: .venv/bin/python manage.py import_tutorials")
