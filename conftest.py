@@ -79,11 +79,14 @@ SCREENSHOT_DIR = REPO_DIR / "var" / "screenshots"
 
 
 @pytest.fixture
-def chromium_page(tmp_path):
-    """A headless Debian Chromium page driven by Playwright (no browser download, fresh profile).
+def chromium_extra_args() -> list[str]:
+    """Extra Chromium flags; a test module overrides this fixture (e.g. a fake camera)."""
+    return []
 
-    Tests that need extra flags (a fake camera) parametrize `chromium_args` indirectly.
-    """
+
+@pytest.fixture
+def chromium_page(tmp_path, chromium_extra_args):
+    """A headless Debian Chromium page driven by Playwright (no browser download, fresh profile)."""
     if not CHROMIUM.exists():
         pytest.skip(f"needs Debian chromium at {CHROMIUM} (scripts/ensure_test_tools.sh installs it)")
     from playwright.sync_api import sync_playwright
@@ -98,7 +101,7 @@ def chromium_page(tmp_path):
             str(tmp_path / "chromium-profile"),
             executable_path=str(CHROMIUM),
             headless=True,
-            args=CHROMIUM_ARGS + list(getattr(chromium_page, "extra_args", [])),
+            args=CHROMIUM_ARGS + chromium_extra_args,
             viewport={"width": 1280, "height": 900},
         )
         page = context.pages[0] if context.pages else context.new_page()

@@ -1,6 +1,5 @@
 """Record on the sign page in a real Chromium with a fake camera playing a real clip, then see the result."""
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from practice.conftest import OWN_SIGN
 from practice.models import Attempt
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
-CHROMIUM = Path(os.environ.get("SIGNLEARN_CHROMIUM", "/usr/bin/chromium"))
 
 
 @pytest.fixture
@@ -28,13 +26,20 @@ def fake_camera_clip(rain_clip, tmp_path) -> Path:
     return path
 
 
+@pytest.fixture
+def chromium_extra_args(fake_camera_clip) -> list[str]:
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={fake_camera_clip}",
+    ]
+
+
 def test_record_submit_and_see_the_graded_result(
-    celery_worker, live_server, hamlet, rain_clip, fake_camera_clip, monkeypatch
+    celery_worker, live_server, hamlet, rain_clip, chromium_page
 ):
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian chromium at {CHROMIUM}")
     from django.core.files import File
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from lessons.models import Sign
     from lessons.services import tutorial_create
@@ -43,48 +48,32 @@ def test_record_submit_and_see_the_graded_result(
         tutorial_create(
             sign=Sign.objects.get(name=OWN_SIGN), file=File(fh, name=rain_clip.name), title="Rain"
         )
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={fake_camera_clip}",
-            ],
-        )  # fmt: skip
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.set_default_timeout(20_000)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", "hamlet")
-        page.fill("#id_password", "correct horse battery")
-        page.locator("form button[type=submit]").last.click()
-        page.goto(f"{live_server.url}/signs/{OWN_SIGN}/")
+    page = chromium_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "hamlet")
+    page.fill("#id_password", "correct horse battery")
+    page.locator("form button[type=submit]").last.click()
+    page.goto(f"{live_server.url}/signs/{OWN_SIGN}/")
 
-        page.get_by_role("button", name="Turn on camera").click()
-        page.wait_for_function("document.querySelector('[data-preview]').videoWidth > 0")
-        page.get_by_role("button", name="Record (3-2-1)").click()
-        expect(page.locator("[data-countdown]")).to_have_text("3")
-        expect(page.locator("[data-rec]")).to_be_visible(timeout=5_000)
-        # stops by itself after 5 s and plays the recording back
-        expect(page.locator("[data-playback]")).to_be_visible(timeout=10_000)
-        recorded_s = float(page.locator("[data-elapsed]").inner_text())
-        assert 4.9 <= recorded_s <= 5.5
-        expect(page.get_by_role("button", name="Retake")).to_be_visible()
-        page.get_by_role("button", name="Submit for grading").click()
+    page.get_by_role("button", name="Turn on camera").click()
+    page.wait_for_function("document.querySelector('[data-preview]').videoWidth > 0")
+    page.get_by_role("button", name="Record (3-2-1)").click()
+    expect(page.locator("[data-countdown]")).to_have_text("3")
+    expect(page.locator("[data-rec]")).to_be_visible(timeout=5_000)
+    # stops by itself after 5 s and plays the recording back
+    expect(page.locator("[data-playback]")).to_be_visible(timeout=10_000)
+    recorded_s = float(page.locator("[data-elapsed]").inner_text())
+    assert 4.9 <= recorded_s <= 5.5
+    expect(page.get_by_role("button", name="Retake")).to_be_visible()
+    page.get_by_role("button", name="Submit for grading").click()
 
-        result = page.locator('[data-result] [data-attempt-status="graded"]')
-        expect(result).to_be_visible(timeout=120_000)
-        expect(result.locator(".top10 li")).to_have_count(10)
-        expect(result.locator("video.replay")).to_be_visible()
-        page.wait_for_timeout(1500)  # let the replay show a frame
-        page.locator("#practice").scroll_into_view_if_needed()
-        page.screenshot(path=str(SCREENSHOT_DIR / "practice-result.png"), full_page=True)
-        browser.close()
+    result = page.locator('[data-result] [data-attempt-status="graded"]')
+    expect(result).to_be_visible(timeout=120_000)
+    expect(result.locator(".top10 li")).to_have_count(10)
+    expect(result.locator("video.replay")).to_be_visible()
+    page.wait_for_timeout(1500)  # let the replay show a frame
+    page.locator("#practice").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOT_DIR / "practice-result.png"), full_page=True)
 
     attempt = Attempt.objects.get()
     assert attempt.status == "graded" and attempt.video.name.endswith(".webm")
