@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.selectors import learner_active
 from progress.rules import LessonState
+from signlearn.media import media_response
 
 from .models import Lesson, Sign, TutorialVideo, Unit
 from .selectors import course_get, course_map, lesson_card, sign_list
@@ -83,7 +84,7 @@ def tutorial_media(request, tutorial_id: int):
     tutorial = get_object_or_404(TutorialVideo, pk=tutorial_id)
     if not tutorial.file:
         raise Http404
-    return FileResponse(tutorial.file.open("rb"), content_type="video/mp4")
+    return media_response(request, tutorial.file, "video/mp4")
 
 
 def sign_redirect(request, index: int):

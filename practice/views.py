@@ -4,7 +4,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import learner_active
 from lessons.models import Sign
+from signlearn.media import media_response
 
 from .forms import AttemptUploadForm
 from .models import Attempt
@@ -87,21 +88,17 @@ def attempt_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_GET
-def attempt_media(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+def attempt_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The clip, replay or thumbnail of an attempt: only for its owner or staff, 404 for anyone else."""
     attempt = attempt_visible(user=request.user, attempt_id=pk)
     file = attempt_media_file(attempt=attempt, kind=kind) if attempt else None
     if file is None:
         raise Http404
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
+    if not file.storage.exists(file.name):
+        raise Http404
     suffix = "." + file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
     content_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return media_response(request, file, content_type)
 
 
 def _status_payload(request: HttpRequest, attempt: Attempt) -> dict:
