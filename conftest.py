@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from ml.paths import islr_dir, shared_models_dir
+
 REPO_DIR = Path(__file__).resolve().parent
-ISLR_DIR = Path(os.environ.get("SIGNLEARN_ISLR_DIR", REPO_DIR.parent / "shared" / "islr"))
-SHARED_MODELS_DIR = Path(os.environ.get("SIGNLEARN_SHARED_MODELS_DIR", REPO_DIR.parent / "shared" / "models"))
+ISLR_DIR = islr_dir()
+SHARED_MODELS_DIR = shared_models_dir()
 
 
 def shared_clip(name: str) -> Path:

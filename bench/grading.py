@@ -31,7 +31,10 @@ from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_DIR))
-ISLR_DIR = Path(os.environ.get("SIGNLEARN_ISLR_DIR", REPO_DIR.parent / "shared" / "islr"))
+
+from ml.paths import islr_dir  # noqa: E402
+
+ISLR_DIR = islr_dir()
 OUT = REPO_DIR / "var" / "bench" / "grading.json"
 TARGETS = {
     "sequential_p50_ratio_to_clip": 1.0,

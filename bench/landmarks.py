@@ -28,9 +28,10 @@ import numpy as np  # noqa: E402
 
 from ml.islr_io import write_sequence  # noqa: E402
 from ml.landmarks import get_extractor, quiet_native_logs  # noqa: E402
+from ml.paths import islr_dir  # noqa: E402
 from ml.video import read_video  # noqa: E402
 
-ISLR_DIR = Path(os.environ.get("SIGNLEARN_ISLR_DIR", REPO_DIR.parent / "shared" / "islr"))
+ISLR_DIR = islr_dir()
 LOG = sys.stderr  # main() points it at a copy of the terminal before MediaPipe's logs are held back
 TARGETS = {"fps_per_core": 30.0, "overhead": 0.10, "rss_growth_mb_per_video": 0.1}
 

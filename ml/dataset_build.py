@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import re
 import time
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ml import islr_io
+from ml.paths import islr_dir
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,6 @@ class BuildResult:
     n_extracted: int  # clips extracted in this run (the rest came from the cache)
     n_failed: int
     seconds: float
-
-
-def islr_dir() -> Path:
-    """The shared ISLR folder (SIGNLEARN_ISLR_DIR, default ../shared/islr next to the repo)."""
-    default = Path(__file__).resolve().parent.parent.parent / "shared" / "islr"
-    return Path(os.environ.get("SIGNLEARN_ISLR_DIR", default))
 
 
 def default_dataset_dir() -> Path:

@@ -92,7 +92,7 @@ def _labels_for_parity(tflite_path: Path) -> Path:
     for name in LABELS_FILENAMES:
         if (tflite_path.parent / name).is_file():
             return tflite_path.parent / name
-    from ml.dataset_build import islr_dir
+    from ml.paths import islr_dir
 
     return islr_dir() / "sign_to_prediction_index_map.json"
 
@@ -146,8 +146,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ml.dataset_build import islr_dir, read_rows
+    from ml.dataset_build import read_rows
     from ml.islr_io import read_sequence
+    from ml.paths import islr_dir
 
     meta = json.loads((args.run_dir / "train.json").read_text())
     data = args.parity_data or Path(meta["data"])

@@ -4,15 +4,15 @@ Media files are generated with Debian's ffmpeg in temporary folders, never commi
 on as few real clips as possible: the extracted TV clip is shared by the whole session.
 """
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-REPO_DIR = Path(__file__).resolve().parents[2]
-ISLR_DIR = Path(os.environ.get("SIGNLEARN_ISLR_DIR", REPO_DIR.parent / "shared" / "islr"))
+from ml.paths import islr_dir as shared_islr_dir
+
+ISLR_DIR = shared_islr_dir()
 
 TV_CLIP = "0_TV_1.mp4"  # 45 frames, 640x360 H.264 @ 29.97 fps, right hand signing in every frame
 HAPPY_CLIP = "105_happy_1.mp4"  # 65 frames (66 in the header, one dropped by the edit list)

@@ -8,7 +8,7 @@ import pytest
 from ml.__main__ import main
 from ml.islr_io import read_sequence, write_sequence
 from ml.layout import RIGHT_HAND, ROWS_PER_FRAME
-from ml.tests.conftest import REPO_DIR
+from ml.paths import REPO_DIR
 
 
 @pytest.fixture

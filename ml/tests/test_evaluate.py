@@ -1,7 +1,6 @@
 """Evaluation: known-answer metrics, the DTW baseline, and the CLI on real dataset sequences."""
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +9,9 @@ import pytest
 from ml.baseline import KnnDtw, dtw_batch
 from ml.evaluate import Example, evaluate, score
 from ml.islr_io import landmark_file_path, read_sequence, write_sequence, write_train_csv
+from ml.paths import islr_dir, shared_models_dir
 
-REPO_DIR = Path(__file__).resolve().parents[2]
-SHARED_MODELS = Path(os.environ.get("SIGNLEARN_SHARED_MODELS_DIR", REPO_DIR.parent / "shared" / "models"))
+SHARED_MODELS = shared_models_dir()
 LABELS = [f"sign{i}" for i in range(250)]
 
 
@@ -67,8 +66,7 @@ def test_dtw_of_identical_sequences_is_zero_and_grows_with_difference():
 
 @pytest.fixture(scope="module")
 def real_sequences():
-    islr = Path(os.environ.get("SIGNLEARN_ISLR_DIR", REPO_DIR.parent / "shared" / "islr"))
-    folder = islr / "gislr_sample" / "train_landmark_files"
+    folder = islr_dir() / "gislr_sample" / "train_landmark_files"
     paths = [
         folder / "16069" / "100015657.parquet",
         folder / "16069" / "10042041.parquet",

@@ -2,7 +2,6 @@
 reference models and our shipped model must all drop in unchanged."""
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -19,9 +18,10 @@ from ml.inference import (
     validate_model,
 )
 from ml.layout import LEFT_HAND, N_SIGNS
+from ml.paths import islr_dir, shared_models_dir
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-SHARED_MODELS = Path(os.environ.get("SIGNLEARN_SHARED_MODELS_DIR", REPO_DIR.parent / "shared" / "models"))
+SHARED_MODELS = shared_models_dir()
 REFERENCE_MODELS = ("gislr-prabhanjan", "gislr-kittu89")
 SHIPPED = REPO_DIR / "ml" / "models"
 
@@ -43,8 +43,7 @@ def cloud(request) -> np.ndarray:
     """The one labelled real ISLR dataset sequence (sign 'cloud', 105 frames)."""
     from ml.islr_io import read_sequence
 
-    isl = Path(os.environ.get("SIGNLEARN_ISLR_DIR", REPO_DIR.parent / "shared" / "islr"))
-    path = isl / "gislr_sample" / "train_landmark_files" / "16069" / "100015657.parquet"
+    path = islr_dir() / "gislr_sample" / "train_landmark_files" / "16069" / "100015657.parquet"
     if not path.is_file():
         pytest.skip(f"needs the ISLR dataset sample {path}")
     return read_sequence(path)

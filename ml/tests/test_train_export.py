@@ -6,8 +6,6 @@ these tests skip; run them with
 """
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,9 +18,9 @@ from ml import model as seed  # noqa: E402
 from ml.inference import SignClassifier, validate_model  # noqa: E402
 from ml.islr_io import landmark_file_path, read_sequence, write_sequence, write_train_csv  # noqa: E402
 from ml.layout import LEFT_HAND, POSE, RIGHT_HAND  # noqa: E402
+from ml.paths import islr_dir  # noqa: E402
 
-REPO_DIR = Path(__file__).resolve().parents[2]
-ISLR_DIR = Path(os.environ.get("SIGNLEARN_ISLR_DIR", REPO_DIR.parent / "shared" / "islr"))
+ISLR_DIR = islr_dir()
 SAMPLE = ISLR_DIR / "gislr_sample" / "train_landmark_files"
 TINY = seed.ModelConfig(n_frames=16, dim=32, n_blocks=1, n_heads=2)
 

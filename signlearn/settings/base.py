@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
+from ml.paths import islr_dir
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("SIGNLEARN_VAR_DIR", BASE_DIR / "var"))
 
@@ -166,7 +168,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- SignLearn --------------------------------------------------------------------------------
-SIGNLEARN_ISLR_DIR = Path(os.environ.get("SIGNLEARN_ISLR_DIR", BASE_DIR.parent / "shared" / "islr"))
+SIGNLEARN_ISLR_DIR = islr_dir()
 SIGNLEARN_MODEL_DIR = Path(os.environ.get("SIGNLEARN_MODEL_DIR", BASE_DIR / "ml" / "models"))
 SIGNLEARN_MAX_UPLOAD_BYTES = int(os.environ.get("SIGNLEARN_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 SIGNLEARN_MIN_CLIP_SECONDS = float(os.environ.get("SIGNLEARN_MIN_CLIP_SECONDS", "0.5"))
