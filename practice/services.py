@@ -84,14 +84,7 @@ def attempt_create(*, learner: Learner, sign: Sign, video: UploadedFile, is_revi
         raise AttemptRejected(*problem)
     attempt = Attempt(learner=learner, sign=sign, source=Attempt.Source.VIDEO, is_review=is_review)
     attempt.video.save(Path(video.name or "clip.webm").name, video, save=False)
-    try:
-        with transaction.atomic():
-            attempt.save()
-            _attempt_enqueue(attempt)
-    except BaseException:
-        attempt.video.delete(save=False)
-        raise
-    return attempt
+    return _attempt_save_and_enqueue(attempt, stored=attempt.video)
 
 
 def attempt_create_from_landmarks(
@@ -107,12 +100,17 @@ def attempt_create_from_landmarks(
         write_sequence(array, path)
         with path.open("rb") as fh:
             attempt.landmarks.save(path.name, File(fh), save=False)
+    return _attempt_save_and_enqueue(attempt, stored=attempt.landmarks)
+
+
+def _attempt_save_and_enqueue(attempt: Attempt, *, stored) -> Attempt:
+    """Save the new row and queue it; if that fails, the file already stored for it is removed."""
     try:
         with transaction.atomic():
             attempt.save()
             _attempt_enqueue(attempt)
     except BaseException:
-        attempt.landmarks.delete(save=False)
+        stored.delete(save=False)
         raise
     return attempt
 
