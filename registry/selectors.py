@@ -81,10 +81,14 @@ def configuration_predictor(*, configuration: ActiveConfiguration) -> Predictor:
 
 
 def shipped_predictor() -> Predictor:
-    """The model in settings.SIGNLEARN_MODEL_DIR, used while no configuration is active."""
+    """The model in settings.SIGNLEARN_MODEL_DIR, used while no configuration is active.
+
+    Its version names the model too ("signlearn-seed 1.0.0"), so a result says which model graded it.
+    """
     classifier = get_classifier(settings.SIGNLEARN_MODEL_DIR)
+    info = classifier.info
     return Predictor(
-        version=classifier.info.version, labels=list(classifier.labels), members=[(classifier, 1.0)]
+        version=f"{info.name} {info.version}", labels=list(classifier.labels), members=[(classifier, 1.0)]
     )
 
 

@@ -78,6 +78,7 @@ def test_activating_a_model_switches_predictions_without_restart(
     tv = read_sequence(real_sequences["TV"])
     fallback = active_predictor()
     assert fallback.configuration_id is None
+    assert fallback.version.startswith("gislr-prabhanjan ")  # results say which model graded them
     assert fallback.top_k(tv)[0].sign == "boat"  # prabhanjan's (wrong) answer on this clip
 
     configuration_activate(members=[(registered["kittu"], 1.0)], override=True)
