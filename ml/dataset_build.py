@@ -7,6 +7,7 @@ The dataset then loads with the same code as the Kaggle data (`ml.islr_io.read_k
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -82,9 +83,16 @@ def list_clips(folder: str | Path, sign_to_index: dict[str, int] | None = None) 
     return sorted(clips, key=lambda c: (c.sign_index, c.n))
 
 
-def _fingerprint(path: Path) -> dict:
+def _fingerprint(path: Path, fps: float | None = None) -> dict:
     stat = path.stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "extraction_version": EXTRACTION_VERSION}
+    fingerprint = {
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "extraction_version": EXTRACTION_VERSION,
+    }
+    if fps is not None:  # only when sampled, so caches of every frame stay valid
+        fingerprint["fps"] = fps
+    return fingerprint
 
 
 def build_dataset(
@@ -95,13 +103,15 @@ def build_dataset(
     extract: Callable[[Path], object] | None = None,
     only: set[str] | None = None,
     workers: int = 1,
+    fps: float | None = None,
     progress: bool = False,
 ) -> BuildResult:
     """Extract every clip not already cached and (re)write `train.csv` and the clip manifest.
 
     `extract(path) -> Landmarks` defaults to ml.landmarks.extract_video (injectable for tests);
     `only` limits extraction to these clip file names; `workers` > 1 extracts in that many processes
-    (one Holistic graph each). A clip that fails to decode is logged and left out, not fatal.
+    (one Holistic graph each); `fps` samples frames at that rate, as the grading worker does
+    (None: every frame, as in the Kaggle data). A clip that fails to decode is logged and left out.
     """
     root = Path(out_dir) if out_dir else default_dataset_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -116,7 +126,7 @@ def build_dataset(
         relative = islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id)
         return (
             entry is not None
-            and entry.get("fingerprint") == _fingerprint(clip.path)
+            and entry.get("fingerprint") == _fingerprint(clip.path, fps)
             and (root / relative).exists()
         )
 
@@ -126,10 +136,10 @@ def build_dataset(
         import multiprocessing
 
         pool = multiprocessing.get_context("spawn").Pool(workers)
-        results = pool.imap(_extract_job, jobs)
+        results = pool.imap(functools.partial(_extract_job, fps=fps), jobs)
     else:
         pool = None
-        results = (_extract_job(job, extract) for job in jobs)
+        results = (_extract_job(job, extract, fps=fps) for job in jobs)
     if progress:
         from tqdm import tqdm
 
@@ -142,7 +152,7 @@ def build_dataset(
                 n_failed += 1
                 continue
             manifest[clip.path.name] = {
-                "fingerprint": _fingerprint(clip.path),
+                "fingerprint": _fingerprint(clip.path, fps),
                 "path": islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id),
                 "sequence_id": clip.sequence_id,
                 "sign": clip.sign,
@@ -180,11 +190,15 @@ def clip_row(clip: Clip) -> dict:
     }
 
 
-def _extract_job(job: tuple[Path, Path], extract: Callable[[Path], object] | None = None):
+def _extract_job(
+    job: tuple[Path, Path], extract: Callable[[Path], object] | None = None, *, fps: float | None = None
+):
     """Extract one clip and write its parquet: (frames, detection rates, None) or (0, {}, error)."""
     path, out = job
     if extract is None:
-        from ml.landmarks import extract_video as extract
+        from ml.landmarks import extract_video
+
+        extract = functools.partial(extract_video, target_fps=fps)
     try:
         landmarks = extract(path)
     except Exception as exc:  # a bad clip must not stop a 300-clip build
@@ -258,6 +272,7 @@ def main_build(argv: list[str] | None = None) -> int:
     parser.add_argument("clips_dir", nargs="?", default=None, help="default: $SIGNLEARN_ISLR_DIR/videos")
     parser.add_argument("-o", "--out", default=None, help=f"default: {default_dataset_dir()}")
     parser.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
+    parser.add_argument("--fps", type=float, default=None, help="sample frames at this rate (default: all)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     result = build_dataset(
@@ -265,6 +280,7 @@ def main_build(argv: list[str] | None = None) -> int:
         out_dir=args.out,
         sign_to_index=load_sign_map(),
         workers=args.workers,
+        fps=args.fps,
         progress=True,
     )
     print(

@@ -190,6 +190,9 @@ def add_arguments(parser) -> None:
                         help="where --videos landmarks are cached (default var/datasets/<folder>; "
                         "the shared clips use var/datasets/islr-videos)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="--videos extraction processes (default 1)")
+    parser.add_argument("--fps", type=float, default=None,
+                        help="--videos: sample frames at this rate, as the grading worker does (15); "
+                        "default every frame, as the Kaggle data and training")  # fmt: skip
     parser.add_argument("--subset", choices=SUBSETS, default="heldout",
                         help="heldout (default): only held-out clips/signers; all: every sequence")  # fmt: skip
     parser.add_argument("--baseline", choices=BASELINES, action="append", default=[])
@@ -215,10 +218,11 @@ def run(args) -> int:
         needed = {r["sequence_id"] for r in scored + (references if args.baseline else [])}
         built = build_dataset(
             clips_dir=args.videos,
-            out_dir=args.cache or _default_cache(args.videos),
+            out_dir=args.cache or _default_cache(args.videos, args.fps),
             sign_to_index=load_sign_map(),
             only={c.path.name for c in clips if c.sequence_id in needed},
             workers=args.workers,
+            fps=args.fps,
             progress=not args.json,
         )
         data_dir = built.root
@@ -253,7 +257,9 @@ def run(args) -> int:
     return 0
 
 
-def _default_cache(videos: Path) -> Path:
+def _default_cache(videos: Path, fps: float | None = None) -> Path:
     if videos.resolve() == (islr_dir() / "videos").resolve():
-        return default_dataset_dir()
-    return default_dataset_dir().parent / videos.resolve().name
+        folder = default_dataset_dir()
+    else:
+        folder = default_dataset_dir().parent / videos.resolve().name
+    return folder.with_name(f"{folder.name}-{fps:g}fps") if fps else folder

@@ -1,5 +1,6 @@
 """Clip folder -> Kaggle layout (cached extraction) and the splits that never score a training clip."""
 
+import functools
 import os
 import shutil
 from collections import Counter
@@ -95,6 +96,17 @@ def test_a_clip_that_fails_is_left_out(tmp_path):
     assert [r["sign"] for r in read_rows(tmp_path / "ds")] == ["go"]
 
 
+def test_a_cache_of_every_frame_is_not_reused_for_a_sampled_build(tmp_path):
+    clips = make_clips(tmp_path / "clips", ["97_go_1.mp4", "106_hat_1.mp4"])
+    extractor = FakeExtractor()
+    build = functools.partial(build_dataset, clips_dir=clips, out_dir=tmp_path / "ds", sign_to_index=SIGNS,
+                              extract=extractor)  # fmt: skip
+
+    counts = [build().n_extracted, build(fps=15).n_extracted, build(fps=15).n_extracted, build().n_extracted]
+
+    assert counts == [2, 2, 0, 2]
+
+
 def rows_for(counts: dict[str, int], participant: int = 0) -> list[dict]:
     return [
         {"path": f"{sign}/{n}", "participant_id": participant, "sequence_id": i * 100 + n, "sign": sign}
@@ -145,11 +157,17 @@ def test_real_clip_is_extracted_with_holistic(islr_dir, tmp_path):
 
     result = build_dataset(clips_dir=clips, out_dir=tmp_path / "ds", sign_to_index=_label_map(islr_dir))
     (row, data), = read_kaggle_dataset(tmp_path / "ds")  # fmt: skip
+    sampled = build_dataset(clips_dir=clips, out_dir=tmp_path / "ds15", sign_to_index=_label_map(islr_dir),
+                            fps=15)  # fmt: skip
+    (_, data15), = read_kaggle_dataset(tmp_path / "ds15")  # fmt: skip
 
     assert result.n_extracted == 1
     assert row["sign"] == "TV"
     assert data.shape == (45, 543, 3)
     assert Landmarks(data=data).detection_rates()["right_hand"] > 0.9
+    # At the grading worker's 15 fps the 29.97 fps clip keeps every other frame.
+    assert sampled.n_extracted == 1
+    assert data15.shape == (23, 543, 3)
 
 
 def _label_map(islr_dir: Path) -> dict[str, int]:

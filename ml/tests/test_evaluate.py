@@ -151,3 +151,18 @@ def test_evaluate_cli_prints_the_json_summary_last(tmp_path, real_sequences, cap
         "top10": 1.0,
     }
     assert json.loads((tmp_path / "report.json").read_text())["results"][0]["per_sign"]["cloud"]["n"] == 1
+
+
+@pytest.mark.parametrize(
+    ("videos", "fps", "cache"),
+    [
+        (islr_dir() / "videos", None, "islr-videos"),
+        (islr_dir() / "videos", 15.0, "islr-videos-15fps"),
+        (Path("/data/parents-clips"), None, "parents-clips"),
+        (Path("/data/parents-clips"), 12.5, "parents-clips-12.5fps"),
+    ],
+)
+def test_sampled_extractions_get_their_own_cache(videos, fps, cache):
+    from ml.evaluate import _default_cache
+
+    assert _default_cache(videos, fps).name == cache
