@@ -60,6 +60,9 @@ class TrainOptions:
     patience: int = 60
     monitor: str = "loss"  # early stopping on training loss: validation clips must not pick the model
     seed: int = 0
+    distill: float = 0.0  # weight of the teachers' distribution in each training clip's target; 0 = off
+    distill_temperature: float = 2.0  # > 1 spreads the teachers' mass over more candidate signs
+    recombined: int = 0  # with teachers: this many hand-shape x movement mixes of training clips per clip
 
 
 def augment_points(points: np.ndarray, layout, aug: Augment, rng: np.random.Generator) -> np.ndarray:
@@ -129,6 +132,45 @@ def _rotate(xy: np.ndarray, angle: float) -> np.ndarray:
     return xy @ np.array([[c, s], [-s, c]], dtype=xy.dtype)
 
 
+def teacher_targets(teachers: list[Path], sequences: list[np.ndarray], labels: list[str], *,
+                    temperature: float) -> np.ndarray:  # fmt: skip
+    """The teachers' averaged, temperature-softened distribution for each raw sequence [N, n_labels].
+
+    Teachers are Kaggle-contract TFLite models (e.g. ../shared/models/gislr-prabhanjan), used only
+    to train: their scores say which other signs a clip resembles, which one-hot labels cannot.
+    They only ever see training clips, never the held-out ones.
+    """
+    from ml.inference import MODEL_FILENAME, SignClassifier
+
+    total = np.zeros((len(sequences), len(labels)), dtype=np.float64)
+    for path in teachers:
+        teacher = SignClassifier(path / MODEL_FILENAME if path.is_dir() else path)
+        order = [teacher.labels.index(sign) for sign in labels]
+        for i, raw in enumerate(sequences):
+            soft = teacher.probabilities(raw).astype(np.float64)[order] ** (1.0 / temperature)
+            total[i] += soft / soft.sum()
+    return (total / len(teachers)).astype(np.float32)
+
+
+def recombine(shape_clip: np.ndarray, motion_clip: np.ndarray) -> np.ndarray:
+    """A new raw sequence [T, 543, 3]: the body and hand paths of `motion_clip` with the hand shapes
+    of `shape_clip` (time-aligned by resampling). Where `shape_clip` has no hand, the hand stays.
+
+    Many signs differ only in handshape or only in movement, so such mixes look like sign forms
+    that no training clip shows. Their label is unknown: only the teachers label them.
+    """
+    from ml.layout import LEFT_HAND, RIGHT_HAND
+
+    n = len(motion_clip)
+    shapes = shape_clip[np.round(np.linspace(0, len(shape_clip) - 1, n)).astype(int)]
+    out = motion_clip.copy()
+    for hand in (LEFT_HAND, RIGHT_HAND):
+        relative = shapes[:, hand] - shapes[:, hand.start : hand.start + 1]
+        moved = motion_clip[:, hand.start : hand.start + 1] + relative
+        out[:, hand] = np.where(np.isfinite(moved), moved, motion_clip[:, hand])
+    return out
+
+
 @dataclass
 class Sample:
     points: np.ndarray  # [T, P, 3]
@@ -193,16 +235,19 @@ def train(
     config=None,
     options: TrainOptions | None = None,
     augment: Augment | None = None,
+    teachers: list[Path] = (),
     verbose: int = 1,
 ) -> dict:
     """Train one model; returns the metrics dict also written to run_dir/metrics.json.
 
     split="clip" (or "signer", automatically, for multi-signer data) holds out what
     ml.dataset_build.split_dataset holds out; split="all" trains on every sequence.
+    With `teachers` and options.distill > 0 each training clip's target mixes its one-hot label
+    with the teachers' distribution on that clip (knowledge distillation).
     """
     import keras
 
-    from ml.model import ModelConfig, build_classifier, point_layout, save_config
+    from ml.model import ModelConfig, build_classifier, point_layout, save_config, select_points
 
     config = config or ModelConfig()
     options = options or TrainOptions()
@@ -224,15 +269,30 @@ def train(
 
     featurize = make_featurizer(config)
     n_classes = config.n_classes
+    targets = np.eye(n_classes, dtype=np.float32)[[s.label for s in train_samples]]
+    pooled = list(train_samples)  # what epochs draw from: the training clips, then any mixes
+    if teachers and options.distill:
+        labels = [s for s, _ in sorted(sign_to_index.items(), key=lambda kv: kv[1])]
+        raw = [read_sequence(data_dir / r["path"]) for r in train_rows]
+        soft = teacher_targets(list(teachers), raw, labels, temperature=options.distill_temperature)
+        targets = (1 - options.distill) * targets + options.distill * soft
+        if options.recombined:
+            pairs = [(a, b) for b in range(len(raw)) for a in rng.choice(len(raw), options.recombined)]
+            mixes = [recombine(raw[a], raw[b]) for a, b in pairs if a != b]
+            mixed_targets = teacher_targets(
+                list(teachers), mixes, labels, temperature=options.distill_temperature
+            )
+            pooled = pooled + [Sample(select_points(m, layout), -1, -1) for m in mixes]
+            targets = np.concatenate([targets, mixed_targets])
     # Augmenting and preprocessing on the fly would cost more CPU than the small model's training
     # step, so a pool of `variants` augmented copies per clip is built once and epochs draw from it.
     started = time.perf_counter()
     pool_features, pool_masks, pool_labels = [], [], []
     for _ in range(options.variants):
-        f, m = featurize([augment_points(s.points, layout, augment, rng) for s in train_samples])
+        f, m = featurize([augment_points(s.points, layout, augment, rng) for s in pooled])
         pool_features.append(f)
         pool_masks.append(m)
-        pool_labels.append([s.label for s in train_samples])
+        pool_labels.append(targets)
     pool_features = np.concatenate(pool_features)
     pool_masks = np.concatenate(pool_masks)
     pool_labels = np.concatenate(pool_labels)
@@ -243,7 +303,7 @@ def train(
 
         def __init__(self):
             super().__init__(workers=1, use_multiprocessing=False)
-            self.n_clips = len(train_samples)
+            self.n_clips = len(pooled)
             self.on_epoch_end()
 
         def __len__(self):
@@ -251,7 +311,7 @@ def train(
 
         def __getitem__(self, i):
             picked = self.order[i * options.batch_size : (i + 1) * options.batch_size]
-            labels = keras.utils.to_categorical(pool_labels[picked], n_classes)
+            labels = pool_labels[picked]
             features, masks = pool_features[picked], pool_masks[picked]
             if options.mixup:
                 lam = rng.beta(options.mixup, options.mixup, size=(len(picked), 1))
@@ -288,11 +348,13 @@ def train(
         "data": str(data_dir),
         "split": method,
         "n_train": len(train_samples),
+        "n_recombined": len(pooled) - len(train_samples),
         "n_val": len(val_samples),
         "train_sequence_ids": [s.sequence_id for s in train_samples],
         "val_sequence_ids": [s.sequence_id for s in val_samples],
         "options": dataclasses.asdict(options),
         "augment": dataclasses.asdict(augment),
+        "teachers": [str(t) for t in teachers] if options.distill else [],
         "params": int(model.count_params()),
         "pool_seconds": round(pool_seconds, 1),
     }
@@ -417,6 +479,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-augment", action="store_true")
     parser.add_argument("--mixup", type=float, default=defaults.mixup, help="Beta(a, a) mixup; 0 = off")
     parser.add_argument("--clip-part-drop", type=float, default=0.0, help="p of removing one part per clip")
+    parser.add_argument("--teacher", type=Path, action="append", default=[],
+                        help="Kaggle-contract TFLite model (folder or file) to distil from; repeatable")  # fmt: skip
+    parser.add_argument("--distill", type=float, default=defaults.distill,
+                        help="weight of the teachers' distribution in the targets (0 = off)")  # fmt: skip
+    parser.add_argument("--distill-temperature", type=float, default=defaults.distill_temperature)
+    parser.add_argument("--recombined", type=int, default=defaults.recombined,
+                        help="with --teacher: hand-shape x movement mixes per training clip, teacher-labelled")  # fmt: skip
     parser.add_argument("--quiet", action="store_true")
 
 
@@ -439,6 +508,9 @@ def run(args) -> int:
         mixup=args.mixup,
         patience=args.patience,
         seed=args.seed,
+        distill=args.distill if args.teacher else 0.0,
+        distill_temperature=args.distill_temperature,
+        recombined=args.recombined,
     )
     if args.no_augment:
         augment = Augment(**{f.name: 0.0 for f in dataclasses.fields(Augment)})
@@ -452,6 +524,7 @@ def run(args) -> int:
         config=config,
         options=options,
         augment=augment,
+        teachers=args.teacher,
         verbose=0 if args.quiet else 1,
     )
     val = metrics.get("val")

@@ -101,10 +101,8 @@ def test_augmentation_keeps_shapes_and_missing_parts():
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory, cloud):
-    """Train a tiny model for a few epochs on a six-clip dataset made from real sequences."""
-    from ml.train import Augment, TrainOptions, train
-
+def tiny_data(tmp_path_factory, cloud):
+    """A five-clip dataset made from real sequences: (folder, [cloud, green, brother])."""
     green = read_sequence(SAMPLE / "16069" / "10042041.parquet")
     brother = read_sequence(SAMPLE / "2044" / "635217.parquet")
     root = tmp_path_factory.mktemp("data")
@@ -115,17 +113,29 @@ def tiny_run(tmp_path_factory, cloud):
         write_sequence(data, root / path)
         rows.append({"path": path, "participant_id": 0, "sequence_id": i + 1, "sign": sign})
     write_train_csv(rows, root)
+    return root, [cloud, green, brother]
+
+
+TINY_OPTIONS = dict(epochs=4, batch_size=8, repeats=2, variants=2, warmup_epochs=1, patience=10)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, tiny_data):
+    """Train a tiny model for a few epochs on the five-clip dataset."""
+    from ml.train import Augment, TrainOptions, train
+
+    root, sequences = tiny_data
     run_dir = tmp_path_factory.mktemp("run")
     metrics = train(
         data_dir=root,
         run_dir=run_dir,
         split="holdout",
         config=TINY,
-        options=TrainOptions(epochs=4, batch_size=8, repeats=2, variants=2, warmup_epochs=1, patience=10),
+        options=TrainOptions(**TINY_OPTIONS),
         augment=Augment(),
         verbose=0,
     )
-    return run_dir, metrics, [cloud, green, brother]
+    return run_dir, metrics, sequences
 
 
 def test_training_writes_checkpoints_history_and_plots(tiny_run):
@@ -139,6 +149,25 @@ def test_training_writes_checkpoints_history_and_plots(tiny_run):
     for name in ("model.keras", "config.json", "history.csv", "curves.png", "part_weights.png"):
         assert (run_dir / name).stat().st_size > 0, name
     assert (run_dir / "checkpoints" / "best.weights.h5").is_file()
+
+
+def test_distillation_trains_on_teacher_labelled_clips_and_mixes(tiny_data, tmp_path):
+    from ml.paths import shared_models_dir
+    from ml.train import Augment, TrainOptions, train
+
+    teacher = shared_models_dir() / "gislr-prabhanjan"
+    if not (teacher / "model.tflite").is_file():
+        pytest.skip(f"needs the reference model {teacher} as a teacher")
+    options = TrainOptions(**TINY_OPTIONS, distill=0.5, recombined=2)
+
+    metrics = train(data_dir=tiny_data[0], run_dir=tmp_path, split="holdout", config=TINY, options=options,
+                    augment=Augment(), teachers=[teacher], verbose=0)  # fmt: skip
+    meta = json.loads((tmp_path / "train.json").read_text())
+
+    assert metrics["epochs_run"] == 4 and np.isfinite(metrics["val"]["loss"])
+    assert meta["teachers"] == [str(teacher)]
+    assert meta["n_train"] == 3  # the held-out clips are never shown to the teacher or mixed
+    assert 0 < meta["n_recombined"] <= 3 * 2
 
 
 def test_export_is_a_builtin_ops_kaggle_contract_model_with_parity(tiny_run, tmp_path):
