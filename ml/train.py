@@ -11,6 +11,7 @@ exported model contains is exactly the one used in training.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import time
@@ -132,13 +133,22 @@ def _rotate(xy: np.ndarray, angle: float) -> np.ndarray:
     return xy @ np.array([[c, s], [-s, c]], dtype=xy.dtype)
 
 
-def teacher_targets(teachers: list[Path], sequences: list[np.ndarray], labels: list[str], *,
-                    temperature: float) -> np.ndarray:  # fmt: skip
+def teacher_targets(
+    teachers: list[Path],
+    sequences: list[np.ndarray],
+    labels: list[str],
+    *,
+    temperature: float,
+    frame_aspect: float = 1.0,
+) -> np.ndarray:
     """The teachers' averaged, temperature-softened distribution for each raw sequence [N, n_labels].
 
     Teachers are Kaggle-contract TFLite models (e.g. ../shared/models/gislr-prabhanjan), used only
     to train: their scores say which other signs a clip resembles, which one-hot labels cannot.
-    They only ever see training clips, never the held-out ones.
+    They only ever see training clips, never the held-out ones. The Kaggle data they learnt from is
+    portrait phone video; in a wide frame x is normalised by the width, which squeezes hand shapes, so
+    x (and z, which MediaPipe scales like x) is stretched by `frame_aspect` (width / height) about the
+    centre: what a square centre crop would give (prabhanjan: top-10 0.47 -> 0.60 on the clips).
     """
     from ml.inference import MODEL_FILENAME, SignClassifier
 
@@ -147,7 +157,10 @@ def teacher_targets(teachers: list[Path], sequences: list[np.ndarray], labels: l
         teacher = SignClassifier(path / MODEL_FILENAME if path.is_dir() else path)
         order = [teacher.labels.index(sign) for sign in labels]
         for i, raw in enumerate(sequences):
-            soft = teacher.probabilities(raw).astype(np.float64)[order] ** (1.0 / temperature)
+            square = raw.copy()
+            square[..., 0] = (raw[..., 0] - 0.5) * frame_aspect + 0.5
+            square[..., 2] = raw[..., 2] * frame_aspect
+            soft = teacher.probabilities(square).astype(np.float64)[order] ** (1.0 / temperature)
             total[i] += soft / soft.sum()
     return (total / len(teachers)).astype(np.float32)
 
@@ -274,14 +287,14 @@ def train(
     if teachers and options.distill:
         labels = [s for s, _ in sorted(sign_to_index.items(), key=lambda kv: kv[1])]
         raw = [read_sequence(data_dir / r["path"]) for r in train_rows]
-        soft = teacher_targets(list(teachers), raw, labels, temperature=options.distill_temperature)
+        teach = functools.partial(teacher_targets, list(teachers), labels=labels,
+                                  temperature=options.distill_temperature, frame_aspect=TRAIN_ASPECT)  # fmt: skip
+        soft = teach(raw)
         targets = (1 - options.distill) * targets + options.distill * soft
         if options.recombined:
             pairs = [(a, b) for b in range(len(raw)) for a in rng.choice(len(raw), options.recombined)]
             mixes = [recombine(raw[a], raw[b]) for a, b in pairs if a != b]
-            mixed_targets = teacher_targets(
-                list(teachers), mixes, labels, temperature=options.distill_temperature
-            )
+            mixed_targets = teach(mixes)
             pooled = pooled + [Sample(select_points(m, layout), -1, -1) for m in mixes]
             targets = np.concatenate([targets, mixed_targets])
     # Augmenting and preprocessing on the fly would cost more CPU than the small model's training

@@ -79,3 +79,17 @@ def test_recombine_moves_one_clips_hand_shapes_along_the_others_paths():
     shape = aligned[:4, 522:543] - aligned[:4, 522:523]
     assert np.allclose(mixed[:4, 522:543], motion_clip[:4, 522:523] + shape)  # wrist path kept, shape moved
     assert np.isnan(mixed[4, 522:543]).all()
+
+
+def test_teachers_see_a_wide_frame_as_its_square_centre_crop(cloud_and_green, labels):
+    wide = [seq.copy() for seq in cloud_and_green]
+    for seq in wide:  # squeeze x (and z) as a 16:9 frame would, about the centre
+        seq[..., 0] = (seq[..., 0] - 0.5) * 9 / 16 + 0.5
+        seq[..., 2] *= 9 / 16
+
+    as_square = teacher_targets([TEACHER], wide, labels, temperature=1.0, frame_aspect=16 / 9)
+    original = teacher_targets([TEACHER], cloud_and_green, labels, temperature=1.0)
+    squeezed = teacher_targets([TEACHER], wide, labels, temperature=1.0)
+
+    assert np.allclose(as_square, original, atol=1e-4)
+    assert not np.allclose(squeezed, original, atol=1e-3)  # the teacher does notice the squeeze
