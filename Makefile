@@ -55,8 +55,11 @@ $(TRAIN_STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt re
 	touch $(TRAIN_STAMP)
 
 ## Build the clip dataset (cached extraction), train the shipped recipe on all clips, export to ml/models/.
+## The recipe distils from the Apache-2.0 reference model, read by path from ../shared/models (never copied).
 ## Held-out numbers for the card: `$(TRAIN_PY) -m ml train --split holdout` + `python -m ml evaluate` (README).
-TRAIN_ARGS ?= --dim 128 --blocks 2 --epochs 100
+SHARED_MODELS ?= $(or $(SIGNLEARN_SHARED_MODELS_DIR),../shared/models)
+TRAIN_ARGS ?= --dim 128 --blocks 2 --epochs 100 --repeats 1 --variants 8 \
+	--teacher $(SHARED_MODELS)/gislr-prabhanjan --distill 0.5 --recombined 4
 train: train-venv
 	$(TRAIN_PY) -m ml.dataset_build
 	$(TRAIN_PY) -m ml train --split all --run-dir var/runs/shipped $(TRAIN_ARGS)
