@@ -150,16 +150,19 @@ def teacher_targets(
     x (and z, which MediaPipe scales like x) is stretched by `frame_aspect` (width / height) about the
     centre: what a square centre crop would give (prabhanjan: top-10 0.47 -> 0.60 on the clips).
     """
-    from ml.inference import MODEL_FILENAME, SignClassifier
+    from ml.evaluate import load_predictor
 
+    squares = []
+    for raw in sequences:
+        square = raw.copy()
+        square[..., 0] = (raw[..., 0] - 0.5) * frame_aspect + 0.5
+        square[..., 2] = raw[..., 2] * frame_aspect
+        squares.append(square)
     total = np.zeros((len(sequences), len(labels)), dtype=np.float64)
     for path in teachers:
-        teacher = SignClassifier(path / MODEL_FILENAME if path.is_dir() else path)
+        teacher, _ = load_predictor(path)
         order = [teacher.labels.index(sign) for sign in labels]
-        for i, raw in enumerate(sequences):
-            square = raw.copy()
-            square[..., 0] = (raw[..., 0] - 0.5) * frame_aspect + 0.5
-            square[..., 2] = raw[..., 2] * frame_aspect
+        for i, square in enumerate(squares):
             soft = teacher.probabilities(square).astype(np.float64)[order] ** (1.0 / temperature)
             total[i] += soft / soft.sum()
     return (total / len(teachers)).astype(np.float32)
