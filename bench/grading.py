@@ -32,9 +32,8 @@ from pathlib import Path
 REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_DIR))
 
-from ml.paths import islr_dir  # noqa: E402
+from bench.clips import pick_clips  # noqa: E402
 
-ISLR_DIR = islr_dir()
 OUT = REPO_DIR / "var" / "bench" / "grading.json"
 TARGETS = {
     "sequential_p50_ratio_to_clip": 1.0,
@@ -48,14 +47,6 @@ def percentile(values: list[float], q: float) -> float:
     import numpy as np
 
     return round(float(np.percentile(values, q)), 3) if values else float("nan")
-
-
-def pick_clips(n: int) -> list[Path]:
-    clips = sorted((ISLR_DIR / "videos").glob("*.mp4"))
-    if not clips:
-        sys.exit(f"no clips in {ISLR_DIR / 'videos'} (set SIGNLEARN_ISLR_DIR)")
-    step = max(1, len(clips) // n)
-    return clips[::step][:n]
 
 
 def setup_environment(work: Path) -> None:

@@ -26,12 +26,11 @@ sys.path.insert(0, str(REPO_DIR))
 
 import numpy as np  # noqa: E402
 
+from bench.clips import pick_clips  # noqa: E402
 from ml.islr_io import write_sequence  # noqa: E402
 from ml.landmarks import get_extractor, quiet_native_logs  # noqa: E402
-from ml.paths import islr_dir  # noqa: E402
 from ml.video import read_video  # noqa: E402
 
-ISLR_DIR = islr_dir()
 LOG = sys.stderr  # main() points it at a copy of the terminal before MediaPipe's logs are held back
 TARGETS = {"fps_per_core": 30.0, "overhead": 0.10, "rss_growth_mb_per_video": 0.1}
 
@@ -46,15 +45,6 @@ class Clock:
     def __exit__(self, *exc):
         self.wall = time.perf_counter() - self.wall
         self.cpu = time.process_time() - self.cpu
-
-
-def pick_clips(n: int) -> list[Path]:
-    """n clips spread evenly over the sorted folder (different signs, same 640x360 source)."""
-    clips = sorted((ISLR_DIR / "videos").glob("*.mp4"))
-    if not clips:
-        sys.exit(f"no clips in {ISLR_DIR / 'videos'} (set SIGNLEARN_ISLR_DIR)")
-    step = max(1, len(clips) // n)
-    return clips[::step][:n]
 
 
 def rss_mb() -> float:
