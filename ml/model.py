@@ -113,6 +113,29 @@ def point_layout(config: ModelConfig) -> PointLayout:
     )
 
 
+def raw_layout() -> PointLayout:
+    """All 543 raw rows as a layout, so training can augment whole sequences that a teacher then
+    scores. Its mirror swaps hands and pose pairs but not face-mesh points (no pair table here), so
+    mirrored raw sequences are not faithful faces: mirror after selecting points instead."""
+    mirror = np.arange(ROWS_PER_FRAME)
+    mirror[LEFT_HAND], mirror[RIGHT_HAND] = (
+        np.arange(RIGHT_HAND.start, RIGHT_HAND.stop),
+        np.arange(LEFT_HAND.start, LEFT_HAND.stop),
+    )
+    for a, b in POSE_PAIRS:
+        mirror[POSE.start + a], mirror[POSE.start + b] = POSE.start + b, POSE.start + a
+    return PointLayout(
+        rows=np.arange(ROWS_PER_FRAME, dtype=np.int32),
+        left_hand=np.arange(LEFT_HAND.start, LEFT_HAND.stop),
+        right_hand=np.arange(RIGHT_HAND.start, RIGHT_HAND.stop),
+        pose=np.arange(POSE.start, POSE.stop),
+        lips=np.array([FACE.start + i for i in LIPS]),
+        face=np.array([FACE.start + i for i in (FACE_TOP, FACE_CHIN, FACE_SIDE_A, FACE_SIDE_B)]),
+        mirror=mirror.astype(np.int32),
+        shoulders=(POSE.start + POSE_LEFT_SHOULDER, POSE.start + POSE_RIGHT_SHOULDER),
+    )
+
+
 def select_points(raw: np.ndarray, layout: PointLayout) -> np.ndarray:
     """[T, 543, 3] -> [T, P, 3] (numpy twin of the graph's first gather)."""
     assert raw.shape[1] == ROWS_PER_FRAME

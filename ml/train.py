@@ -64,6 +64,8 @@ class TrainOptions:
     distill: float = 0.0  # weight of the teachers' distribution in each training clip's target; 0 = off
     distill_temperature: float = 2.0  # > 1 spreads the teachers' mass over more candidate signs
     recombined: int = 0  # with teachers: this many hand-shape x movement mixes of training clips per clip
+    consistent: bool = False  # with teachers: they score every augmented variant, not only the clean clip
+    teacher_aspect: float = 1.0  # width / height of the teachers' training video (Kaggle phones: 9/16)
 
 
 def augment_points(points: np.ndarray, layout, aug: Augment, rng: np.random.Generator) -> np.ndarray:
@@ -140,30 +142,34 @@ def teacher_targets(
     *,
     temperature: float,
     frame_aspect: float = 1.0,
+    teacher_aspect: float = 1.0,
 ) -> np.ndarray:
     """The teachers' averaged, temperature-softened distribution for each raw sequence [N, n_labels].
 
     Teachers are Kaggle-contract TFLite models (e.g. ../shared/models/gislr-prabhanjan), used only
     to train: their scores say which other signs a clip resembles, which one-hot labels cannot.
-    They only ever see training clips, never the held-out ones. The Kaggle data they learnt from is
-    portrait phone video; in a wide frame x is normalised by the width, which squeezes hand shapes, so
-    x (and z, which MediaPipe scales like x) is stretched by `frame_aspect` (width / height) about the
-    centre: what a square centre crop would give (prabhanjan: top-10 0.47 -> 0.60 on the clips).
+    They only ever see training clips, never the held-out ones. x is normalised by the frame's width,
+    so a teacher that learnt from frames of another shape sees hands squeezed or stretched: x (and z,
+    which MediaPipe scales like x) is stretched by `frame_aspect / teacher_aspect` (width / height of
+    our frames and of the teacher's) about the centre, as a full-height centre crop of the teacher's
+    shape would give. The Kaggle teachers learnt from portrait phone video (9/16): prabhanjan's top-10
+    on the split-0 training clips is 0.54 as extracted, 0.67 as a square crop, 0.70 as a 9:16 crop.
     """
     from ml.evaluate import load_predictor
 
-    squares = []
+    stretch = frame_aspect / teacher_aspect
+    crops = []
     for raw in sequences:
-        square = raw.copy()
-        square[..., 0] = (raw[..., 0] - 0.5) * frame_aspect + 0.5
-        square[..., 2] = raw[..., 2] * frame_aspect
-        squares.append(square)
+        crop = raw.copy()
+        crop[..., 0] = (raw[..., 0] - 0.5) * stretch + 0.5
+        crop[..., 2] = raw[..., 2] * stretch
+        crops.append(crop)
     total = np.zeros((len(sequences), len(labels)), dtype=np.float64)
     for path in teachers:
         teacher, _ = load_predictor(path)
         order = [teacher.labels.index(sign) for sign in labels]
-        for i, square in enumerate(squares):
-            soft = teacher.probabilities(square).astype(np.float64)[order] ** (1.0 / temperature)
+        for i, crop in enumerate(crops):
+            soft = teacher.probabilities(crop).astype(np.float64)[order] ** (1.0 / temperature)
             total[i] += soft / soft.sum()
     return (total / len(teachers)).astype(np.float32)
 
@@ -263,7 +269,15 @@ def train(
     """
     import keras
 
-    from ml.model import ModelConfig, build_classifier, point_layout, save_config, select_points
+    from ml.model import (
+        ModelConfig,
+        build_classifier,
+        mirror_points,
+        point_layout,
+        raw_layout,
+        save_config,
+        select_points,
+    )
 
     config = config or ModelConfig()
     options = options or TrainOptions()
@@ -287,28 +301,47 @@ def train(
     n_classes = config.n_classes
     targets = np.eye(n_classes, dtype=np.float32)[[s.label for s in train_samples]]
     pooled = list(train_samples)  # what epochs draw from: the training clips, then any mixes
+    raw_pool, teach = [], None
     if teachers and options.distill:
         labels = [s for s, _ in sorted(sign_to_index.items(), key=lambda kv: kv[1])]
-        raw = [read_sequence(data_dir / r["path"]) for r in train_rows]
+        raw_pool = [read_sequence(data_dir / r["path"]) for r in train_rows]
         teach = functools.partial(teacher_targets, list(teachers), labels=labels,
-                                  temperature=options.distill_temperature, frame_aspect=TRAIN_ASPECT)  # fmt: skip
-        soft = teach(raw)
-        targets = (1 - options.distill) * targets + options.distill * soft
+                                  temperature=options.distill_temperature, frame_aspect=TRAIN_ASPECT,
+                                  teacher_aspect=options.teacher_aspect)  # fmt: skip
         if options.recombined:
-            pairs = [(a, b) for b in range(len(raw)) for a in rng.choice(len(raw), options.recombined)]
-            mixes = [recombine(raw[a], raw[b]) for a, b in pairs if a != b]
-            mixed_targets = teach(mixes)
+            n = len(raw_pool)
+            pairs = [(a, b) for b in range(n) for a in rng.choice(n, options.recombined)]
+            mixes = [recombine(raw_pool[a], raw_pool[b]) for a, b in pairs if a != b]
+            raw_pool = raw_pool + mixes
             pooled = pooled + [Sample(select_points(m, layout), -1, -1) for m in mixes]
-            targets = np.concatenate([targets, mixed_targets])
+
+    def mix_targets(soft: np.ndarray) -> np.ndarray:
+        """Training clips: (1 - w) one-hot + w teachers; mixes (no label of their own): teachers only."""
+        clips = (1 - options.distill) * targets + options.distill * soft[: len(targets)]
+        return np.concatenate([clips, soft[len(targets) :]])
+
+    clean_targets = mix_targets(teach(raw_pool)) if teach and not options.consistent else targets
     # Augmenting and preprocessing on the fly would cost more CPU than the small model's training
     # step, so a pool of `variants` augmented copies per clip is built once and epochs draw from it.
+    # With options.consistent the teachers score each augmented variant itself ("consistent teaching":
+    # the student is taught what the teacher says about exactly what the student sees).
     started = time.perf_counter()
     pool_features, pool_masks, pool_labels = [], [], []
+    raw_augment = dataclasses.replace(augment, mirror_p=0.0)  # raw faces cannot be mirrored faithfully
+    whole = raw_layout()
     for _ in range(options.variants):
-        f, m = featurize([augment_points(s.points, layout, augment, rng) for s in pooled])
+        if teach and options.consistent:
+            views = [augment_points(r, whole, raw_augment, rng) for r in raw_pool]
+            variant_targets = mix_targets(teach(views))
+            points = [select_points(v, layout) for v in views]
+            points = [mirror_points(p, layout) if rng.random() < augment.mirror_p else p for p in points]
+        else:
+            points = [augment_points(s.points, layout, augment, rng) for s in pooled]
+            variant_targets = clean_targets
+        f, m = featurize(points)
         pool_features.append(f)
         pool_masks.append(m)
-        pool_labels.append(targets)
+        pool_labels.append(variant_targets)
     pool_features = np.concatenate(pool_features)
     pool_masks = np.concatenate(pool_masks)
     pool_labels = np.concatenate(pool_labels)
@@ -502,6 +535,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--distill-temperature", type=float, default=defaults.distill_temperature)
     parser.add_argument("--recombined", type=int, default=defaults.recombined,
                         help="with --teacher: hand-shape x movement mixes per training clip, teacher-labelled")  # fmt: skip
+    parser.add_argument("--teacher-aspect", type=float, default=defaults.teacher_aspect,
+                        help="width/height of the teachers' training video (default 1: square; Kaggle phones 0.5625)")  # fmt: skip
+    parser.add_argument("--consistent", action="store_true",
+                        help="with --teacher: teachers score every augmented variant, not only the clean clip")  # fmt: skip
     parser.add_argument("--quiet", action="store_true")
 
 
@@ -527,6 +564,8 @@ def run(args) -> int:
         distill=args.distill if args.teacher else 0.0,
         distill_temperature=args.distill_temperature,
         recombined=args.recombined,
+        consistent=args.consistent,
+        teacher_aspect=args.teacher_aspect,
     )
     if args.no_augment:
         augment = Augment(**{f.name: 0.0 for f in dataclasses.fields(Augment)})

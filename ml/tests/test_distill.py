@@ -92,4 +92,7 @@ def test_teachers_see_a_wide_frame_as_its_square_centre_crop(cloud_and_green, la
     squeezed = teacher_targets([TEACHER], wide, labels, temperature=1.0)
 
     assert np.allclose(as_square, original, atol=1e-4)
+    # The same stretch, said as "a square frame, and a teacher that learnt from 9:16 portrait video".
+    as_portrait = teacher_targets([TEACHER], wide, labels, temperature=1.0, teacher_aspect=9 / 16)
+    assert np.allclose(as_portrait, original, atol=1e-4)
     assert not np.allclose(squeezed, original, atol=1e-3)  # the teacher does notice the squeeze

@@ -151,14 +151,34 @@ def test_training_writes_checkpoints_history_and_plots(tiny_run):
     assert (run_dir / "checkpoints" / "best.weights.h5").is_file()
 
 
-def test_distillation_trains_on_teacher_labelled_clips_and_mixes(tiny_data, tmp_path):
+def test_raw_layout_augments_whole_sequences_for_teachers(cloud):
+    from ml.layout import LEFT_HAND, RIGHT_HAND
+    from ml.train import Augment, augment_points
+
+    whole = seed.raw_layout()
+    out = augment_points(cloud, whole, Augment(mirror_p=0.0), np.random.default_rng(1))
+    mirrored = seed.mirror_points(cloud, whole)
+
+    assert out.shape[1:] == (543, 3) and 4 <= len(out) <= 2 * len(cloud)
+    for part in (LEFT_HAND, RIGHT_HAND):  # a hand never seen stays missing, a seen one stays seen
+        assert np.isfinite(out[:, part]).any() == np.isfinite(cloud[:, part]).any()
+    assert np.array_equal(mirrored[:, RIGHT_HAND, 1], cloud[:, LEFT_HAND, 1], equal_nan=True)
+    assert np.allclose(mirrored[:, LEFT_HAND, 0], 1 - cloud[:, RIGHT_HAND, 0], equal_nan=True)
+    layout = seed.point_layout(TINY)
+    assert seed.select_points(out, layout).shape == (len(out), len(layout.rows), 3)
+
+
+@pytest.mark.parametrize("consistent", [False, True], ids=["clean-clip-teaching", "consistent-teaching"])
+def test_distillation_trains_on_teacher_labelled_clips_and_mixes(tiny_data, tmp_path, consistent):
     from ml.paths import shared_models_dir
     from ml.train import Augment, TrainOptions, train
 
     teacher = shared_models_dir() / "gislr-prabhanjan"
     if not (teacher / "model.tflite").is_file():
         pytest.skip(f"needs the reference model {teacher} as a teacher")
-    options = TrainOptions(**TINY_OPTIONS, distill=0.5, recombined=2)
+    options = TrainOptions(
+        **TINY_OPTIONS, distill=0.5, recombined=2, consistent=consistent, teacher_aspect=9 / 16
+    )
 
     metrics = train(data_dir=tiny_data[0], run_dir=tmp_path, split="holdout", config=TINY, options=options,
                     augment=Augment(), teachers=[teacher], verbose=0)  # fmt: skip
