@@ -93,6 +93,20 @@ class TrainingStartForm(forms.Form):
     quantize = forms.ChoiceField(
         choices=[("none", "none"), ("float16", "float16"), ("dynamic", "dynamic range")]
     )
+    teacher = forms.ModelChoiceField(
+        queryset=ModelVersion.objects.order_by("-created_at"),
+        required=False,
+        help_text="distil from this model's scores (e.g. a multi-signer reference model); empty: no teacher",
+    )
+    teacher_aspect = forms.FloatField(
+        min_value=0.1,
+        max_value=10,
+        required=False,
+        help_text="width/height of the teacher's training video (Kaggle ISLR phones: 0.5625; empty: 1)",
+    )
 
     def params(self) -> dict:
-        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
+        params = {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
+        if "teacher" in params:
+            params["teacher"] = params["teacher"].version
+        return params

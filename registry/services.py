@@ -661,6 +661,12 @@ DEFAULT_TRAIN_PARAMS = {
     "patience": None,
     "seed": 0,
     "quantize": "none",
+    # Knowledge distillation from a registered Kaggle-contract model (by version), as `make train` does
+    # with the Apache-2.0 reference model: see ml.train.teacher_targets.
+    "teacher": None,
+    "distill": 0.5,
+    "recombined": 4,
+    "teacher_aspect": None,  # width / height of the teacher's training video (Kaggle phones: 0.5625)
 }
 _TRAIN_FLAGS = {
     "dim": "--dim",
@@ -669,6 +675,7 @@ _TRAIN_FLAGS = {
     "repeats": "--repeats",
     "batch_size": "--batch-size",
     "patience": "--patience",
+    "teacher_aspect": "--teacher-aspect",
 }
 
 
@@ -679,6 +686,9 @@ def training_run_start(*, user=None, params: dict | None = None) -> TrainingRun:
     unknown = set(params or {}) - set(DEFAULT_TRAIN_PARAMS)
     if unknown:
         raise ValueError(f"unknown training parameters: {sorted(unknown)}")
+    teacher = (params or {}).get("teacher")
+    if teacher and not ModelVersion.objects.filter(version=teacher).exists():
+        raise ValueError(f"teacher {teacher!r} is not a registered model version")
     run = TrainingRun.objects.create(params={**DEFAULT_TRAIN_PARAMS, **(params or {})}, requested_by=user)
     transaction.on_commit(lambda: train_candidate_task.apply_async(args=[run.pk], queue=TRAINER_QUEUE))
     return run
@@ -806,6 +816,10 @@ def _train_and_register(run: TrainingRun, params: dict, work: Path) -> ModelVers
     for key, flag in _TRAIN_FLAGS.items():
         if params.get(key) is not None:
             command += [flag, str(params[key])]
+    if params.get("teacher"):
+        teacher_dir = Path(ModelVersion.objects.get(version=params["teacher"]).file.path).parent
+        command += ["--teacher", str(teacher_dir), "--distill", str(params["distill"])]
+        command += ["--recombined", str(params["recombined"])]
     _run_logged(
         run,
         command,

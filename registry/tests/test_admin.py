@@ -123,6 +123,30 @@ def test_retraining_button_queues_a_run_on_the_trainer_queue(
     assert '<meta http-equiv="refresh" content="5">' in page  # the page follows the run while it is queued
 
 
+def test_retraining_can_distil_from_a_registered_model(
+    iago_client, registered, django_capture_on_commit_callbacks, monkeypatch
+):
+    from registry import tasks
+
+    monkeypatch.setattr(tasks.train_candidate_task, "apply_async", lambda **kw: None)
+    teacher = registered["prabhanjan"]
+    form = {"split": "all", "epochs": 5, "quantize": "none", "teacher": teacher.pk, "teacher_aspect": 0.5625}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = iago_client.post(reverse("admin:registry_trainingrun_start"), form)
+
+    assert response.status_code == 302
+    params = TrainingRun.objects.get().params
+    assert (params["teacher"], params["teacher_aspect"], params["distill"]) == ("prabhanjan", 0.5625, 0.5)
+
+
+def test_retraining_refuses_a_teacher_that_is_not_registered(curriculum):
+    from registry.services import training_run_start
+
+    with pytest.raises(ValueError, match="not a registered model version"):
+        training_run_start(params={"teacher": "no-such-model"})
+    assert not TrainingRun.objects.exists()
+
+
 def _graded(learner, sign, *, rank, score, version, when):
     attempt = make_attempt(learner, sign, tiny_sequence_bytes(rank or 0), rank=rank)
     AttemptResult.objects.filter(attempt=attempt).update(

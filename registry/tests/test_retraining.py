@@ -66,7 +66,7 @@ def trainer_worker(tmp_path):
 
 
 def test_trainer_worker_retrains_and_registers_an_evaluated_candidate(
-    curriculum, real_sequences, hamlet, trainer_worker, capsys
+    registered, real_sequences, hamlet, trainer_worker, capsys
 ):
     make_tutorial("TV", real_sequences["TV"])
     make_tutorial("animal", real_sequences["animal"])
@@ -84,6 +84,9 @@ def test_trainer_worker_retrains_and_registers_an_evaluated_candidate(
         "--frames=16",
         "--repeats=1",
         "--batch-size=4",
+        "--teacher=prabhanjan",  # distilled from a registered reference model, as `make train` does
+        "--recombined=1",
+        "--teacher-aspect=0.5625",
     ]
     call_command("train_candidate", "--queue", *tiny)
     assert "queued for the trainer worker" in capsys.readouterr().out
@@ -100,6 +103,8 @@ def test_trainer_worker_retrains_and_registers_an_evaluated_candidate(
     assert (run.progress, run.stage) == (1.0, "done")
     assert "exported 2 tutorial and 1 attempt sequences (1 consenting learners)" in run.log
     assert "-m ml train" in run.log and "-m ml export" in run.log
+    teacher_dir = Path(registered["prabhanjan"].file.path).parent
+    assert f"--teacher {teacher_dir} --distill 0.5 --recombined 1" in run.log
 
     mv = run.result
     assert (mv.source, mv.status) == (ModelVersion.Source.TRAINED, ModelVersion.Status.CANDIDATE)

@@ -22,6 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--patience", type=int, default=None)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--quantize", choices=("none", "float16", "dynamic"), default="none")
+        parser.add_argument("--teacher", default=None, help="version of a registered model to distil from")
+        parser.add_argument("--distill", type=float, default=DEFAULT_TRAIN_PARAMS["distill"])
+        parser.add_argument("--recombined", type=int, default=DEFAULT_TRAIN_PARAMS["recombined"])
+        parser.add_argument("--teacher-aspect", type=float, default=None, help="Kaggle phone video: 0.5625")
 
     def handle(self, *args, **options):
         params = {key: options[key] for key in DEFAULT_TRAIN_PARAMS}
