@@ -59,7 +59,7 @@ $(TRAIN_STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt re
 ## Held-out numbers for the card: `$(TRAIN_PY) -m ml train --split holdout` + `python -m ml evaluate` (README).
 SHARED_MODELS ?= $(or $(SIGNLEARN_SHARED_MODELS_DIR),../shared/models)
 TRAIN_ARGS ?= --dim 128 --blocks 2 --epochs 100 --repeats 1 --variants 8 \
-	--teacher $(SHARED_MODELS)/gislr-prabhanjan --distill 0.5 --recombined 4
+	--teacher $(SHARED_MODELS)/gislr-prabhanjan --distill 0.8 --recombined 4 --teacher-aspect 0.5625 --consistent
 train: train-venv
 	$(TRAIN_PY) -m ml.dataset_build
 	$(TRAIN_PY) -m ml train --split all --run-dir var/runs/shipped $(TRAIN_ARGS)

@@ -83,7 +83,7 @@ def configuration_predictor(*, configuration: ActiveConfiguration) -> Predictor:
 def shipped_predictor() -> Predictor:
     """The model in settings.SIGNLEARN_MODEL_DIR, used while no configuration is active.
 
-    Its version names the model too ("signlearn-seed 1.1.0"), so a result says which model graded it.
+    Its version names the model too ("signlearn-seed 1.2.0"), so a result says which model graded it.
     """
     classifier = get_classifier(settings.SIGNLEARN_MODEL_DIR)
     info = classifier.info
