@@ -135,8 +135,15 @@ def _rotate(xy: np.ndarray, angle: float) -> np.ndarray:
     return xy @ np.array([[c, s], [-s, c]], dtype=xy.dtype)
 
 
+def load_teachers(paths: list[Path]) -> list:
+    """Each teacher model (folder or .tflite) loaded once, for every teacher_targets call of a run."""
+    from ml.evaluate import load_predictor
+
+    return [load_predictor(path)[0] for path in paths]
+
+
 def teacher_targets(
-    teachers: list[Path],
+    teachers: list,
     sequences: list[np.ndarray],
     labels: list[str],
     *,
@@ -146,8 +153,8 @@ def teacher_targets(
 ) -> np.ndarray:
     """The teachers' averaged, temperature-softened distribution for each raw sequence [N, n_labels].
 
-    Teachers are Kaggle-contract TFLite models (e.g. ../shared/models/gislr-prabhanjan), used only
-    to train: their scores say which other signs a clip resembles, which one-hot labels cannot.
+    Teachers are Kaggle-contract TFLite models loaded by load_teachers (e.g. from
+    ../shared/models/gislr-prabhanjan), used only to train: their scores say which other signs a clip resembles, which one-hot labels cannot.
     They only ever see training clips, never the held-out ones. x is normalised by the frame's width,
     so a teacher that learnt from frames of another shape sees hands squeezed or stretched: x (and z,
     which MediaPipe scales like x) is stretched by `frame_aspect / teacher_aspect` (width / height of
@@ -155,8 +162,6 @@ def teacher_targets(
     shape would give. The Kaggle teachers learnt from portrait phone video (9/16): prabhanjan's top-10
     on the split-0 training clips is 0.54 as extracted, 0.67 as a square crop, 0.70 as a 9:16 crop.
     """
-    from ml.evaluate import load_predictor
-
     stretch = frame_aspect / teacher_aspect
     crops = []
     for raw in sequences:
@@ -165,8 +170,7 @@ def teacher_targets(
         crop[..., 2] = raw[..., 2] * stretch
         crops.append(crop)
     total = np.zeros((len(sequences), len(labels)), dtype=np.float64)
-    for path in teachers:
-        teacher, _ = load_predictor(path)
+    for teacher in teachers:
         order = [teacher.labels.index(sign) for sign in labels]
         for i, crop in enumerate(crops):
             soft = teacher.probabilities(crop).astype(np.float64)[order] ** (1.0 / temperature)
@@ -305,7 +309,7 @@ def train(
     if teachers and options.distill:
         labels = [s for s, _ in sorted(sign_to_index.items(), key=lambda kv: kv[1])]
         raw_pool = [read_sequence(data_dir / r["path"]) for r in train_rows]
-        teach = functools.partial(teacher_targets, list(teachers), labels=labels,
+        teach = functools.partial(teacher_targets, load_teachers(teachers), labels=labels,
                                   temperature=options.distill_temperature, frame_aspect=TRAIN_ASPECT,
                                   teacher_aspect=options.teacher_aspect)  # fmt: skip
         if options.recombined:

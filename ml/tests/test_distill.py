@@ -6,7 +6,7 @@ import pytest
 from ml.dataset_build import load_sign_map
 from ml.islr_io import read_sequence
 from ml.paths import islr_dir, shared_models_dir
-from ml.train import recombine, teacher_targets
+from ml.train import load_teachers, recombine, teacher_targets
 
 SAMPLE = islr_dir() / "gislr_sample" / "train_landmark_files"
 TEACHER = shared_models_dir() / "gislr-prabhanjan"
@@ -26,7 +26,7 @@ def labels():
 
 
 def test_targets_are_distributions_led_by_the_teachers_answer(cloud_and_green, labels):
-    targets = teacher_targets([TEACHER], cloud_and_green, labels, temperature=1.0)
+    targets = teacher_targets(load_teachers([TEACHER]), cloud_and_green, labels, temperature=1.0)
 
     assert targets.shape == (2, 250)
     assert np.allclose(targets.sum(axis=1), 1.0, atol=1e-5)
@@ -35,16 +35,16 @@ def test_targets_are_distributions_led_by_the_teachers_answer(cloud_and_green, l
 
 @pytest.mark.parametrize("temperature", [2.0, 4.0])
 def test_a_higher_temperature_spreads_the_mass(cloud_and_green, labels, temperature):
-    sharp = teacher_targets([TEACHER], cloud_and_green, labels, temperature=1.0)
-    soft = teacher_targets([TEACHER], cloud_and_green, labels, temperature=temperature)
+    sharp = teacher_targets(load_teachers([TEACHER]), cloud_and_green, labels, temperature=1.0)
+    soft = teacher_targets(load_teachers([TEACHER]), cloud_and_green, labels, temperature=temperature)
 
     assert (soft.max(axis=1) < sharp.max(axis=1)).all()
     assert (soft.argmax(axis=1) == sharp.argmax(axis=1)).all()
 
 
 def test_columns_follow_the_label_order_asked_for(cloud_and_green, labels):
-    forward = teacher_targets([TEACHER], cloud_and_green, labels, temperature=2.0)
-    backward = teacher_targets([TEACHER], cloud_and_green, labels[::-1], temperature=2.0)
+    forward = teacher_targets(load_teachers([TEACHER]), cloud_and_green, labels, temperature=2.0)
+    backward = teacher_targets(load_teachers([TEACHER]), cloud_and_green, labels[::-1], temperature=2.0)
 
     assert np.allclose(backward, forward[:, ::-1])
 
@@ -53,10 +53,10 @@ def test_two_teachers_are_averaged(cloud_and_green, labels):
     second = shared_models_dir() / "gislr-kittu89"
     if not (second / "model.tflite").is_file():
         pytest.skip(f"needs the second reference model {second}")
-    first_only = teacher_targets([TEACHER], cloud_and_green, labels, temperature=2.0)
-    second_only = teacher_targets([second], cloud_and_green, labels, temperature=2.0)
+    first_only = teacher_targets(load_teachers([TEACHER]), cloud_and_green, labels, temperature=2.0)
+    second_only = teacher_targets(load_teachers([second]), cloud_and_green, labels, temperature=2.0)
 
-    both = teacher_targets([TEACHER, second], cloud_and_green, labels, temperature=2.0)
+    both = teacher_targets(load_teachers([TEACHER, second]), cloud_and_green, labels, temperature=2.0)
 
     assert not np.allclose(first_only, second_only, atol=1e-3)
     assert np.allclose(both, (first_only + second_only) / 2, atol=1e-6)
@@ -87,12 +87,14 @@ def test_teachers_see_a_wide_frame_as_its_square_centre_crop(cloud_and_green, la
         seq[..., 0] = (seq[..., 0] - 0.5) * 9 / 16 + 0.5
         seq[..., 2] *= 9 / 16
 
-    as_square = teacher_targets([TEACHER], wide, labels, temperature=1.0, frame_aspect=16 / 9)
-    original = teacher_targets([TEACHER], cloud_and_green, labels, temperature=1.0)
-    squeezed = teacher_targets([TEACHER], wide, labels, temperature=1.0)
+    as_square = teacher_targets(load_teachers([TEACHER]), wide, labels, temperature=1.0, frame_aspect=16 / 9)
+    original = teacher_targets(load_teachers([TEACHER]), cloud_and_green, labels, temperature=1.0)
+    squeezed = teacher_targets(load_teachers([TEACHER]), wide, labels, temperature=1.0)
 
     assert np.allclose(as_square, original, atol=1e-4)
     # The same stretch, said as "a square frame, and a teacher that learnt from 9:16 portrait video".
-    as_portrait = teacher_targets([TEACHER], wide, labels, temperature=1.0, teacher_aspect=9 / 16)
+    as_portrait = teacher_targets(
+        load_teachers([TEACHER]), wide, labels, temperature=1.0, teacher_aspect=9 / 16
+    )
     assert np.allclose(as_portrait, original, atol=1e-4)
     assert not np.allclose(squeezed, original, atol=1e-3)  # the teacher does notice the squeeze
