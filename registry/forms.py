@@ -7,7 +7,7 @@ from django import forms
 from ml.ensemble import COMBINE_MODES
 
 from .models import ModelVersion
-from .services import MAX_ENSEMBLE_MEMBERS
+from .services import DEFAULT_TRAIN_PARAMS, MAX_ENSEMBLE_MEMBERS
 
 
 class ModelUploadForm(forms.Form):
@@ -97,6 +97,18 @@ class TrainingStartForm(forms.Form):
         queryset=ModelVersion.objects.order_by("-created_at"),
         required=False,
         help_text="distil from this model's scores (e.g. a multi-signer reference model); empty: no teacher",
+    )
+    distill = forms.FloatField(
+        min_value=0,
+        max_value=1,
+        required=False,
+        initial=DEFAULT_TRAIN_PARAMS["distill"],
+        help_text="with a teacher: weight of its scores in the targets (0 = labels only)",
+    )
+    consistent = forms.BooleanField(
+        required=False,
+        initial=DEFAULT_TRAIN_PARAMS["consistent"],
+        help_text="with a teacher: it scores every augmented variant of a clip, not only the clean clip",
     )
     teacher_aspect = forms.FloatField(
         min_value=0.1,

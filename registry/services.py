@@ -664,9 +664,10 @@ DEFAULT_TRAIN_PARAMS = {
     # Knowledge distillation from a registered Kaggle-contract model (by version), as `make train` does
     # with the Apache-2.0 reference model: see ml.train.teacher_targets.
     "teacher": None,
-    "distill": 0.5,
+    "distill": 0.8,
     "recombined": 4,
     "teacher_aspect": None,  # width / height of the teacher's training video (Kaggle phones: 0.5625)
+    "consistent": True,  # the teacher scores every augmented variant, not only the clean clip
 }
 _TRAIN_FLAGS = {
     "dim": "--dim",
@@ -820,6 +821,8 @@ def _train_and_register(run: TrainingRun, params: dict, work: Path) -> ModelVers
         teacher_dir = Path(ModelVersion.objects.get(version=params["teacher"]).file.path).parent
         command += ["--teacher", str(teacher_dir), "--distill", str(params["distill"])]
         command += ["--recombined", str(params["recombined"])]
+        if params.get("consistent"):
+            command += ["--consistent"]
     _run_logged(
         run,
         command,

@@ -130,13 +130,47 @@ def test_retraining_can_distil_from_a_registered_model(
 
     monkeypatch.setattr(tasks.train_candidate_task, "apply_async", lambda **kw: None)
     teacher = registered["prabhanjan"]
-    form = {"split": "all", "epochs": 5, "quantize": "none", "teacher": teacher.pk, "teacher_aspect": 0.5625}
+    form = {
+        "split": "all",
+        "epochs": 5,
+        "quantize": "none",
+        "teacher": teacher.pk,
+        "teacher_aspect": 0.5625,
+        "consistent": "on",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         response = iago_client.post(reverse("admin:registry_trainingrun_start"), form)
 
     assert response.status_code == 302
     params = TrainingRun.objects.get().params
-    assert (params["teacher"], params["teacher_aspect"], params["distill"]) == ("prabhanjan", 0.5625, 0.5)
+    # As `make train` does: distill 0.8 (the form's default), every augmented variant teacher-scored.
+    assert (params["teacher"], params["teacher_aspect"], params["distill"], params["consistent"]) == (
+        "prabhanjan",
+        0.5625,
+        0.8,
+        True,
+    )
+
+
+def test_retraining_form_can_turn_consistent_teaching_off(
+    iago_client, registered, django_capture_on_commit_callbacks, monkeypatch
+):
+    from registry import tasks
+
+    monkeypatch.setattr(tasks.train_candidate_task, "apply_async", lambda **kw: None)
+    # An unticked checkbox is not posted at all.
+    form = {
+        "split": "all",
+        "epochs": 5,
+        "quantize": "none",
+        "teacher": registered["prabhanjan"].pk,
+        "distill": 0.5,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        iago_client.post(reverse("admin:registry_trainingrun_start"), form)
+
+    params = TrainingRun.objects.get().params
+    assert (params["distill"], params["consistent"]) == (0.5, False)
 
 
 def test_retraining_refuses_a_teacher_that_is_not_registered(curriculum):

@@ -104,7 +104,7 @@ def test_trainer_worker_retrains_and_registers_an_evaluated_candidate(
     assert "exported 2 tutorial and 1 attempt sequences (1 consenting learners)" in run.log
     assert "-m ml train" in run.log and "-m ml export" in run.log
     teacher_dir = Path(registered["prabhanjan"].file.path).parent
-    assert f"--teacher {teacher_dir} --distill 0.5 --recombined 1" in run.log
+    assert f"--teacher {teacher_dir} --distill 0.8 --recombined 1 --consistent" in run.log
 
     mv = run.result
     assert (mv.source, mv.status) == (ModelVersion.Source.TRAINED, ModelVersion.Status.CANDIDATE)

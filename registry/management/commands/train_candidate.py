@@ -1,3 +1,5 @@
+import argparse
+
 from django.core.management.base import BaseCommand
 
 from registry.models import TrainingRun
@@ -26,6 +28,12 @@ class Command(BaseCommand):
         parser.add_argument("--distill", type=float, default=DEFAULT_TRAIN_PARAMS["distill"])
         parser.add_argument("--recombined", type=int, default=DEFAULT_TRAIN_PARAMS["recombined"])
         parser.add_argument("--teacher-aspect", type=float, default=None, help="Kaggle phone video: 0.5625")
+        parser.add_argument(
+            "--consistent",
+            action=argparse.BooleanOptionalAction,
+            default=DEFAULT_TRAIN_PARAMS["consistent"],
+            help="the teacher scores every augmented variant (default), or only clean clips",
+        )
 
     def handle(self, *args, **options):
         params = {key: options[key] for key in DEFAULT_TRAIN_PARAMS}
