@@ -98,7 +98,8 @@ class KnnDtw:
         np.minimum.at(per_sign, self.ref_labels, dists)
         return per_sign
 
-    def probabilities(self, data: np.ndarray) -> np.ndarray:
+    def probabilities(self, data: np.ndarray, *, frame_aspect: float | None = None) -> np.ndarray:
+        """Softmin over distances. `frame_aspect` is unused: each part is normalised by its own size."""
         dist = self.distances(data)
         finite = np.isfinite(dist)
         scores = np.zeros(len(dist))

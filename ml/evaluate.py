@@ -10,6 +10,7 @@ training part as its references, so nothing it is scored on is one of its refere
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from collections import Counter, defaultdict
@@ -30,6 +31,7 @@ from ml.dataset_build import (
 )
 from ml.inference import MODEL_FILENAME, SignClassifier
 from ml.islr_io import read_sequence
+from ml.video import VideoError, probe_video
 
 BASELINES = ("knn-dtw",)
 SUBSETS = ("heldout", "train", "all")
@@ -59,6 +61,31 @@ class Example:
     label: int
     sign: str
     sequence_id: int
+    frame_aspect: float | None = None  # width / height of the source video, when known
+
+
+@dataclass(frozen=True)
+class ModelArg:
+    """A model to score, and the shape of the video it learnt from (None: show it clips as extracted)."""
+
+    path: Path
+    input_aspect: float | None = None
+
+
+def model_arg(text: str) -> ModelArg:
+    """`DIR[@ASPECT]`, e.g. `../shared/models/gislr-prabhanjan@0.5625` (Kaggle phone video, 9:16)."""
+    path, _, aspect = str(text).rpartition("@")
+    if not path or "/" in aspect:  # no "@", or one inside a folder name
+        return ModelArg(Path(text))
+    try:
+        value = float(aspect)
+    except ValueError:
+        raise ValueError(
+            f"{text!r}: the part after @ must be the model's video aspect, e.g. 0.5625"
+        ) from None
+    if value <= 0:
+        raise ValueError(f"{text!r}: the aspect must be positive")
+    return ModelArg(Path(path), value)
 
 
 def score(predictor, examples: list[Example], *, name: str, subset: str) -> EvalResult:
@@ -69,7 +96,7 @@ def score(predictor, examples: list[Example], *, name: str, subset: str) -> Eval
     confused: Counter = Counter()
     for ex in examples:
         started = time.perf_counter()
-        probs = predictor.probabilities(ex.data)
+        probs = predictor.probabilities(ex.data, frame_aspect=ex.frame_aspect)
         times.append((time.perf_counter() - started) * 1000)
         order = np.argsort(-probs, kind="stable")
         rank = int(np.flatnonzero(order == ex.label)[0]) + 1
@@ -103,7 +130,13 @@ def score(predictor, examples: list[Example], *, name: str, subset: str) -> Eval
 
 def load_examples(root: Path, rows: list[dict], sign_to_index: dict[str, int]) -> list[Example]:
     return [
-        Example(read_sequence(root / r["path"]), sign_to_index[r["sign"]], r["sign"], r["sequence_id"])
+        Example(
+            read_sequence(root / r["path"]),
+            sign_to_index[r["sign"]],
+            r["sign"],
+            r["sequence_id"],
+            r.get("frame_aspect"),
+        )
         for r in rows
     ]
 
@@ -116,15 +149,17 @@ def select_rows(rows: list[dict], subset: str, *, seed: int = 0) -> tuple[list[d
     return (split.val, split.train) if subset == "heldout" else (split.train, split.train)
 
 
-def load_predictor(path: Path) -> tuple[SignClassifier, str]:
-    model_path = path / MODEL_FILENAME if path.is_dir() else path
-    classifier = SignClassifier(model_path)
-    return classifier, f"{classifier.info.name} {classifier.info.version}"
+def load_predictor(path: Path | ModelArg) -> tuple[SignClassifier, str]:
+    spec = path if isinstance(path, ModelArg) else ModelArg(Path(path))
+    model_path = spec.path / MODEL_FILENAME if spec.path.is_dir() else spec.path
+    classifier = SignClassifier(model_path, input_aspect=spec.input_aspect)
+    name = f"{classifier.info.name} {classifier.info.version}"
+    return classifier, f"{name} @{spec.input_aspect:g}" if spec.input_aspect else name
 
 
 def evaluate(
     *,
-    models: list[Path],
+    models: list[Path | ModelArg],
     data_dir: Path,
     subset: str = "heldout",
     baselines: tuple[str, ...] = (),
@@ -134,7 +169,8 @@ def evaluate(
     """Evaluate every model and baseline on the same examples; results in the order given.
 
     The split is made over `all_rows` (default: data_dir's train.csv); only the sequences it needs
-    are read, so a clip folder only needs those extracted.
+    are read, so a clip folder only needs those extracted. A row's `frame_aspect` (clips: read from the
+    video) lets a model with an input aspect see the clip as a crop of its own video's shape.
     """
     sign_to_index = load_sign_map()
     labels = [s for s, _ in sorted(sign_to_index.items(), key=lambda kv: kv[1])]
@@ -179,8 +215,10 @@ def format_details(result: EvalResult) -> str:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--model", type=Path, action="append", default=[],
-                        help="a model folder (model.tflite + label map) or .tflite file; repeatable")  # fmt: skip
+    parser.add_argument("--model", type=_model_arg_type, action="append", default=[],
+                        help="a model folder (model.tflite + label map) or .tflite file, repeatable; "
+                        "DIR@ASPECT shows --videos clips to it as a crop of its own video's shape "
+                        "(width / height, e.g. @0.5625 for the Kaggle ISLR models' phone video)")  # fmt: skip
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", type=Path, help="Kaggle-layout dataset (train.csv + train_landmark_files/)")
     source.add_argument(
@@ -202,6 +240,13 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON line per model, the first model last"
     )
+
+
+def _model_arg_type(text: str) -> ModelArg:
+    try:
+        return model_arg(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def run(args) -> int:
@@ -226,10 +271,15 @@ def run(args) -> int:
             progress=not args.json,
         )
         data_dir = built.root
+        aspects = {c.sequence_id: _frame_aspect(c.path) for c in clips if c.sequence_id in needed}
+        for row in all_rows:
+            row["frame_aspect"] = aspects.get(row["sequence_id"])
         if built.n_failed:
             print(f"warning: {built.n_failed} clips could not be read and are left out")
             present = {r["sequence_id"] for r in read_rows(data_dir)}
             all_rows = [r for r in all_rows if r["sequence_id"] in present or r["sequence_id"] not in needed]
+    if args.data is not None and any(m.input_aspect for m in args.model):
+        print("note: --data has no video sizes, so models with @ASPECT see landmarks as extracted")
     results = evaluate(
         models=args.model,
         data_dir=data_dir,
@@ -255,6 +305,15 @@ def run(args) -> int:
         for result in results:
             print(format_details(result))
     return 0
+
+
+def _frame_aspect(path: Path) -> float | None:
+    """Width / height of a clip as displayed (header and first frame only); None if unreadable."""
+    try:
+        info = probe_video(path, min_seconds=0.0, max_seconds=3600.0)
+    except VideoError:
+        return None
+    return info.width / info.height
 
 
 def _default_cache(videos: Path, fps: float | None = None) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.layout import N_COORDS, N_SIGNS, ROWS_PER_FRAME
+from ml.layout import N_COORDS, N_SIGNS, ROWS_PER_FRAME, crop_to_aspect
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +153,10 @@ class SignClassifier:
         card_path: str | Path | None = None,
         *,
         num_threads: int = 1,
+        input_aspect: float | None = None,
     ):
         self.model_path = Path(model_path)
+        self.input_aspect = input_aspect
         self.labels_path = Path(labels_path) if labels_path else find_labels(self.model_path)
         self.card_path = Path(card_path) if card_path else self.model_path.parent / CARD_FILENAME
         self.labels = load_labels(self.labels_path)
@@ -163,16 +165,24 @@ class SignClassifier:
         self._interpreter = _make_interpreter(self.model_path, num_threads)
         self._runner = self._interpreter.get_signature_runner(SIGNATURE)
 
-    def probabilities(self, data) -> np.ndarray:
-        """Scores over the signs (softmaxed if the model returns logits), shape [n_labels]."""
-        outputs = self._runner(**{INPUT_NAME: as_landmark_array(data)})
+    def probabilities(self, data, *, frame_aspect: float | None = None) -> np.ndarray:
+        """Scores over the signs (softmaxed if the model returns logits), shape [n_labels].
+
+        With the model's `input_aspect` (width / height of the video it learnt from) and the clip's
+        `frame_aspect`, the model sees the clip as a centre crop of its own video's shape; without
+        either it sees the landmarks as extracted.
+        """
+        array = as_landmark_array(data)
+        if self.input_aspect and frame_aspect:
+            array = crop_to_aspect(array, frame_aspect=frame_aspect, view_aspect=self.input_aspect)
+        outputs = self._runner(**{INPUT_NAME: array})
         probs = to_probabilities(outputs[OUTPUT_NAME])
         if probs.shape[0] != len(self.labels):
             raise ValueError(f"model returned {probs.shape[0]} scores for {len(self.labels)} labels")
         return probs
 
-    def top_k(self, data, k: int = 10) -> list[Prediction]:
-        return top_k_predictions(self.probabilities(data), self.labels, k=k)
+    def top_k(self, data, k: int = 10, *, frame_aspect: float | None = None) -> list[Prediction]:
+        return top_k_predictions(self.probabilities(data, frame_aspect=frame_aspect), self.labels, k=k)
 
 
 def top_k_predictions(probs: np.ndarray, labels: list[str], *, k: int = 10) -> list[Prediction]:

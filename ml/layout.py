@@ -1,5 +1,7 @@
 """The ISLR (Kaggle `asl-signs`) landmark layout: 543 rows per frame, in this order."""
 
+import numpy as np
+
 ROWS_PER_FRAME = 543
 N_COORDS = 3  # x, y, z
 
@@ -17,3 +19,21 @@ PARTS: tuple[tuple[str, slice], ...] = (
 )
 PART_NAMES: tuple[str, ...] = tuple(name for name, _ in PARTS)
 N_SIGNS = 250
+
+
+def crop_to_aspect(data, *, frame_aspect: float, view_aspect: float):
+    """Landmarks [..., 3] of a frame `frame_aspect` wide (width / height) as a full-height centre crop
+    `view_aspect` wide would give them.
+
+    MediaPipe divides x by the frame's width (and scales z like x), so a model that learnt from video of
+    another shape sees hands squeezed or stretched; the Kaggle ISLR models learnt from portrait phone
+    video (9/16) and grade 16:9 clips better through this view. x and z are stretched by
+    `frame_aspect / view_aspect` about the centre; y and NaNs (missing points) are kept.
+    """
+    if frame_aspect <= 0 or view_aspect <= 0:
+        raise ValueError(f"aspects must be positive, got frame {frame_aspect} and view {view_aspect}")
+    stretch = frame_aspect / view_aspect
+    out = np.array(data, dtype=np.float32, copy=True)
+    out[..., 0] = (out[..., 0] - 0.5) * stretch + 0.5
+    out[..., 2] = out[..., 2] * stretch
+    return out

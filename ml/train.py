@@ -22,6 +22,7 @@ import numpy as np
 
 from ml.dataset_build import default_dataset_dir, load_sign_map, read_rows, split_dataset
 from ml.islr_io import read_sequence
+from ml.layout import crop_to_aspect
 
 # Frame aspect of the training clips (640x360); augmentation rotates in pixel-proportional space.
 TRAIN_ASPECT = 16 / 9
@@ -155,20 +156,12 @@ def teacher_targets(
 
     Teachers are Kaggle-contract TFLite models loaded by load_teachers (e.g. from
     ../shared/models/gislr-prabhanjan), used only to train: their scores say which other signs a clip resembles, which one-hot labels cannot.
-    They only ever see training clips, never the held-out ones. x is normalised by the frame's width,
-    so a teacher that learnt from frames of another shape sees hands squeezed or stretched: x (and z,
-    which MediaPipe scales like x) is stretched by `frame_aspect / teacher_aspect` (width / height of
-    our frames and of the teacher's) about the centre, as a full-height centre crop of the teacher's
-    shape would give. The Kaggle teachers learnt from portrait phone video (9/16): prabhanjan's top-10
+    They only ever see training clips, never the held-out ones. Each clip is shown to them as a centre
+    crop of their own video's shape (`ml.layout.crop_to_aspect`, width / height of our frames and of
+    the teacher's). The Kaggle teachers learnt from portrait phone video (9/16): prabhanjan's top-10
     on the split-0 training clips is 0.54 as extracted, 0.67 as a square crop, 0.70 as a 9:16 crop.
     """
-    stretch = frame_aspect / teacher_aspect
-    crops = []
-    for raw in sequences:
-        crop = raw.copy()
-        crop[..., 0] = (raw[..., 0] - 0.5) * stretch + 0.5
-        crop[..., 2] = raw[..., 2] * stretch
-        crops.append(crop)
+    crops = [crop_to_aspect(raw, frame_aspect=frame_aspect, view_aspect=teacher_aspect) for raw in sequences]
     total = np.zeros((len(sequences), len(labels)), dtype=np.float64)
     for teacher in teachers:
         order = [teacher.labels.index(sign) for sign in labels]

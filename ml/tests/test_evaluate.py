@@ -23,7 +23,7 @@ class FixedRanker:
     def __init__(self, ranks: list[int]):
         self.ranks = iter(ranks)
 
-    def probabilities(self, data):
+    def probabilities(self, data, *, frame_aspect=None):
         label, rank = int(data[0, 0, 0]), next(self.ranks)
         others = [i for i in range(250) if i != label]
         order = others[: rank - 1] + [label] + others[rank - 1 :]
@@ -166,3 +166,60 @@ def test_sampled_extractions_get_their_own_cache(videos, fps, cache):
     from ml.evaluate import _default_cache
 
     assert _default_cache(videos, fps).name == cache
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "aspect"),
+    [
+        ("ml/models", "ml/models", None),
+        ("../shared/models/gislr-prabhanjan@0.5625", "../shared/models/gislr-prabhanjan", 0.5625),
+        ("/a/b@c/model.tflite@1", "/a/b@c/model.tflite", 1.0),
+        ("/a/b@c/model.tflite", "/a/b@c/model.tflite", None),
+    ],
+)
+def test_model_arguments_name_a_model_and_optionally_its_video_shape(text, path, aspect):
+    from ml.evaluate import ModelArg, model_arg
+
+    assert model_arg(text) == ModelArg(Path(path), aspect)
+
+
+@pytest.mark.parametrize("text", ["models@wide", "models@0", "models@-1"])
+def test_a_bad_video_shape_is_refused_clearly(text, capsys):
+    from ml.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--model", text, "--data", "."])
+    assert "aspect" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_evaluate_videos_shows_clips_to_a_model_as_a_crop_of_its_video_shape(tmp_path):
+    """Real clips, real MediaPipe, a real reference model: `DIR@ASPECT` crops each 640x360 clip."""
+    from ml.__main__ import main
+    from ml.dataset_build import read_rows
+    from ml.inference import SignClassifier
+    from ml.islr_io import read_sequence
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for name in ("0_TV_1.mp4", "105_happy_1.mp4"):
+        source = islr_dir() / "videos" / name
+        if not source.is_file():
+            pytest.skip(f"needs the shared ISLR clip {source}")
+        (clips / name).symlink_to(source)
+    model = reference_model("gislr-prabhanjan")
+
+    code = main(["evaluate", "--videos", str(clips), "--cache", str(tmp_path / "cache"), "--subset", "all",
+                 "--model", f"{model}@0.5625", "--model", str(model), "--out", str(tmp_path / "r.json")])  # fmt: skip
+    cropped, plain = json.loads((tmp_path / "r.json").read_text())["results"]
+
+    assert code == 0
+    assert cropped["model"].endswith("@0.5625") and not plain["model"].endswith("@0.5625")
+    classifier = SignClassifier(model / "model.tflite", input_aspect=0.5625)
+    expected = []
+    for row in sorted(read_rows(tmp_path / "cache"), key=lambda r: r["sequence_id"]):  # TV, then happy
+        probs = classifier.probabilities(
+            read_sequence(tmp_path / "cache" / row["path"]), frame_aspect=640 / 360
+        )
+        expected.append(int((probs > probs[classifier.labels.index(row["sign"])]).sum()) + 1)
+    assert cropped["ranks"] == expected

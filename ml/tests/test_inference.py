@@ -223,3 +223,52 @@ def test_predict_cli_reports_an_unreadable_file(tmp_path, capsys):
 
     assert code == 1
     assert json.loads(capsys.readouterr().out)["error"] == "unreadable_video"
+
+
+@pytest.mark.parametrize(
+    ("frame_aspect", "view_aspect", "x", "z", "expected_x", "expected_z"),
+    [
+        (16 / 9, 16 / 9, 0.2, -0.1, 0.2, -0.1),  # same shape: nothing changes
+        (1.0, 0.5, 0.75, 0.1, 1.0, 0.2),  # square frame, a view half as wide: x doubles about the centre
+        (16 / 9, 9 / 16, 0.5, 0.0, 0.5, 0.0),  # the centre stays where it is
+        (0.5, 1.0, 0.0, 0.4, 0.25, 0.2),  # a portrait frame in a square view: x halves
+    ],
+)
+def test_crop_to_aspect_stretches_x_and_z_about_the_centre(
+    frame_aspect, view_aspect, x, z, expected_x, expected_z
+):
+    from ml.layout import crop_to_aspect
+
+    data = np.full((2, 543, 3), np.nan, dtype=np.float32)
+    data[:, 500] = (x, 0.3, z)
+
+    out = crop_to_aspect(data, frame_aspect=frame_aspect, view_aspect=view_aspect)
+
+    np.testing.assert_allclose(out[:, 500], [[expected_x, 0.3, expected_z]] * 2, atol=1e-6)
+    assert np.isnan(out[:, :500]).all() and np.isnan(data[:, :500]).all()  # missing stays missing
+    assert data[0, 500, 0] == np.float32(x)  # the input is not modified
+
+
+def test_crop_to_aspect_refuses_a_shapeless_frame():
+    from ml.layout import crop_to_aspect
+
+    with pytest.raises(ValueError, match="positive"):
+        crop_to_aspect(np.zeros((1, 543, 3)), frame_aspect=0.0, view_aspect=1.0)
+
+
+def test_a_model_with_an_input_aspect_sees_clips_as_a_crop_of_its_own_video(cloud):
+    from ml.layout import crop_to_aspect
+
+    path = reference_dir("gislr-prabhanjan") / "model.tflite"
+    plain = SignClassifier(path)
+    portrait = SignClassifier(path, input_aspect=9 / 16)
+    # The Kaggle sequence as a 16:9 camera would have recorded the same person (x squeezed).
+    wide = crop_to_aspect(cloud, frame_aspect=9 / 16, view_aspect=16 / 9)
+
+    seen = portrait.probabilities(wide, frame_aspect=16 / 9)
+
+    np.testing.assert_allclose(seen, plain.probabilities(cloud), atol=1e-5)
+    assert portrait.top_k(wide, k=1, frame_aspect=16 / 9)[0].sign == "cloud"
+    # Without the clip's shape the model sees the landmarks as extracted, as every model without one does.
+    np.testing.assert_array_equal(portrait.probabilities(wide), plain.probabilities(wide))
+    assert not np.allclose(plain.probabilities(wide), seen, atol=1e-3)
