@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -45,9 +45,11 @@ class ReferencePredictor:
 
     classifier: object
     version: str
+    frame_aspects: list = field(default_factory=list)  # what each call was told of the clip's shape
 
-    def top_k(self, data, k: int = 10):
-        return self.classifier.top_k(data, k=k)
+    def top_k(self, data, k: int = 10, *, frame_aspect=None):
+        self.frame_aspects.append(frame_aspect)
+        return self.classifier.top_k(data, k=k, frame_aspect=frame_aspect)
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +66,7 @@ def reference_predictor() -> ReferencePredictor:
 def pinned_model(monkeypatch, reference_predictor) -> ReferencePredictor:
     """Grade in this process with the reference model instead of the registry's active one."""
     monkeypatch.setattr("practice.services._predictor", lambda: reference_predictor)
+    reference_predictor.frame_aspects.clear()
     return reference_predictor
 
 

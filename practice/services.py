@@ -272,8 +272,9 @@ def _attempt_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
     if failure:
         raise GradingFailure(failure.code, failure.detail)
     predictor = _predictor()
+    frame_aspect = size[0] / size[1] if size else None  # uploaded landmarks: shape unknown
     try:
-        predictions = predictor.top_k(landmarks.data, k=TOP_K)
+        predictions = predictor.top_k(landmarks.data, k=TOP_K, frame_aspect=frame_aspect)
     except EmptyLandmarksError as error:
         raise GradingFailure(Reason.NO_PERSON, str(error)) from error
     rank = next((i for i, p in enumerate(predictions, start=1) if p.sign == attempt.sign.name), None)
@@ -516,7 +517,7 @@ def tutorial_check(*, tutorial_id: int) -> TutorialVideo | None:
     detected = {k: round(v, 4) for k, v in landmarks.detection_rates().items()}
     predictor = _predictor()
     try:
-        predictions = predictor.top_k(landmarks.data, k=TOP_K)
+        predictions = predictor.top_k(landmarks.data, k=TOP_K, frame_aspect=video.width / video.height)
     except EmptyLandmarksError:
         predictions = []
     rank = next((i for i, p in enumerate(predictions, start=1) if p.sign == tutorial.sign.name), None)

@@ -56,6 +56,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "version",
         "name",
         "sha256",
+        "input_aspect",
         "size_bytes",
         "source",
         "status",
@@ -64,7 +65,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "card_pretty",
         "plots",
     )
-    fields = readonly_fields[:8] + ("notes", "card_pretty", "plots")
+    fields = readonly_fields[:9] + ("notes", "card_pretty", "plots")
     inlines = [EvaluationRunInline]
     actions = ["evaluate_selected", "activate_selected"]
     change_list_template = "admin/registry/modelversion/change_list.html"
@@ -135,6 +136,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
                         card=form.cleaned_data["card"],
                         version=form.cleaned_data["version"],
                         notes=form.cleaned_data["notes"],
+                        input_aspect=form.cleaned_data["input_aspect"],
                     )
                     run = services.evaluation_run_queue(model_version=mv)
             except ModelValidationError as exc:

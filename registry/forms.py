@@ -24,6 +24,14 @@ class ModelUploadForm(forms.Form):
     version = forms.CharField(
         required=False, max_length=50, help_text="Default: the card's version, or name + hash."
     )
+    input_aspect = forms.FloatField(
+        required=False,
+        min_value=0.1,
+        max_value=10,
+        label="Input aspect",
+        help_text="Width / height of the video the model learnt from (Kaggle ISLR phones: 0.5625); clips "
+        "are shown to it as a crop of that shape. Empty: the card's, else landmarks as extracted.",
+    )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_card(self):
@@ -114,7 +122,8 @@ class TrainingStartForm(forms.Form):
         min_value=0.1,
         max_value=10,
         required=False,
-        help_text="width/height of the teacher's training video (Kaggle ISLR phones: 0.5625; empty: 1)",
+        help_text="width/height of the teacher's training video (Kaggle ISLR phones: 0.5625); "
+        "empty: the teacher's registered input aspect, else as extracted",
     )
 
     def params(self) -> dict:

@@ -36,6 +36,13 @@ class ModelVersion(models.Model):
     labels = models.FileField(upload_to=labels_upload_to, max_length=200)
     card = models.JSONField(default=dict, blank=True)
     sha256 = models.CharField(max_length=64, unique=True)
+    input_aspect = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Width / height of the video the model learnt from (Kaggle ISLR phones: 0.5625): each "
+        "clip is shown to it as a centre crop of that shape. Empty: landmarks as extracted. Set at "
+        "registration and fixed, because its evaluations depend on it.",
+    )
     size_bytes = models.PositiveIntegerField(default=0)
     metrics = models.JSONField(
         default=dict, blank=True, help_text="Latest gate evaluation: {eval_set, n, top1, top10}."

@@ -34,16 +34,19 @@ class Predictor:
     combine: str = COMBINE_MEAN
     configuration_id: int | None = None
 
-    def probabilities(self, data) -> np.ndarray:
-        if len(self.members) == 1:
-            return align_probabilities(
-                self.members[0][0].probabilities(data), self.members[0][0].labels, self.labels
-            )
-        probs = [align_probabilities(c.probabilities(data), c.labels, self.labels) for c, _ in self.members]
+    def probabilities(self, data, *, frame_aspect: float | None = None) -> np.ndarray:
+        """`frame_aspect` (width / height of the clip's video) lets members with an input aspect see the
+        clip as a crop of their own video's shape."""
+        probs = [
+            align_probabilities(c.probabilities(data, frame_aspect=frame_aspect), c.labels, self.labels)
+            for c, _ in self.members
+        ]
+        if len(probs) == 1:
+            return probs[0]
         return combine_probabilities(probs, [w for _, w in self.members], self.combine)
 
-    def top_k(self, data, k: int = 10) -> list[Prediction]:
-        return top_k_predictions(self.probabilities(data), self.labels, k=k)
+    def top_k(self, data, k: int = 10, *, frame_aspect: float | None = None) -> list[Prediction]:
+        return top_k_predictions(self.probabilities(data, frame_aspect=frame_aspect), self.labels, k=k)
 
 
 # Per process: interpreters per model file (sha256) and the predictor for the active configuration,
@@ -60,7 +63,10 @@ def model_version_classifier(*, model_version: ModelVersion) -> SignClassifier:
         if classifier is None:
             model_path = Path(model_version.file.path)
             classifier = SignClassifier(
-                model_path, labels_path=model_version.labels.path, card_path=model_path.parent / CARD_FILENAME
+                model_path,
+                labels_path=model_version.labels.path,
+                card_path=model_path.parent / CARD_FILENAME,
+                input_aspect=model_version.input_aspect,
             )
             _classifiers[model_version.sha256] = classifier
         return classifier

@@ -110,8 +110,12 @@ def model_version_register(
     name: str = "",
     notes: str = "",
     extra_files: list[Path] = (),
+    input_aspect: float | None = None,
 ) -> ModelVersion:
     """Validate a Kaggle-contract model and store it as a candidate (or return it if already stored).
+
+    `input_aspect` (default: the card's `input_aspect`) is the width / height of the video the model
+    learnt from; grading and evaluation then show it each clip as a centre crop of that shape.
 
     Raises ModelValidationError with a one-line reason for anything that cannot be served: not a
     TFLite file, wrong signature or shapes, inference failing on NaN input, a bad label map.
@@ -138,10 +142,13 @@ def model_version_register(
             name=name,
             notes=notes,
             extra_files=extra_files,
+            input_aspect=input_aspect,
         )
 
 
-def _register_checked(*, model_path, labels_path, info, source, card, version, name, notes, extra_files):
+def _register_checked(
+    *, model_path, labels_path, info, source, card, version, name, notes, extra_files, input_aspect
+):
     if not labels_path.is_file():
         raise ModelValidationError(f"no label map at {labels_path}")
     _check_labels(labels_path)
@@ -156,11 +163,15 @@ def _register_checked(*, model_path, labels_path, info, source, card, version, n
     version = _unique_version(
         version or str(card.get("version") or f"{slugify(name)[:30] or 'model'}-{sha[:8]}"), sha
     )
+    input_aspect = input_aspect or card.get("input_aspect")
+    if input_aspect is not None and not (isinstance(input_aspect, int | float) and input_aspect > 0):
+        raise ModelValidationError(f"input aspect must be a positive width / height, got {input_aspect!r}")
     mv = ModelVersion(
         version=version,
         name=name[:120],
         card=card,
         sha256=sha,
+        input_aspect=input_aspect,
         size_bytes=model_path.stat().st_size,
         source=source,
         notes=notes,
@@ -188,7 +199,13 @@ def _unique_version(version: str, sha: str) -> str:
 
 
 def model_version_register_upload(
-    *, model_file, labels_file=None, card: dict | None = None, version: str = "", notes: str = ""
+    *,
+    model_file,
+    labels_file=None,
+    card: dict | None = None,
+    version: str = "",
+    notes: str = "",
+    input_aspect: float | None = None,
 ) -> ModelVersion:
     """An admin upload: write to a temp folder, validate and register (source uploaded)."""
     with tempfile.TemporaryDirectory(prefix="signlearn-upload-") as tmp:
@@ -205,6 +222,7 @@ def model_version_register_upload(
             version=version,
             source=ModelVersion.Source.UPLOADED,
             notes=notes,
+            input_aspect=input_aspect,
         )
 
 
@@ -299,6 +317,12 @@ def evaluation_run_queue(
     return run
 
 
+def tutorial_frame_aspects(tutorial_ids) -> dict[int, float]:
+    """Width / height of each tutorial video whose size is known (evaluation sequences are tutorials)."""
+    sizes = TutorialVideo.objects.filter(pk__in=list(tutorial_ids), width__gt=0, height__gt=0)
+    return {pk: width / height for pk, width, height in sizes.values_list("pk", "width", "height")}
+
+
 def evaluation_run_execute(
     *, model_version: ModelVersion, evaluation_set: EvaluationSet | None = None
 ) -> EvaluationRun:
@@ -315,9 +339,10 @@ def evaluation_run_execute(
         classifier = model_version_classifier(model_version=model_version)
         probs, targets = [], []
         index = {sign: i for i, sign in enumerate(labels)}
+        aspects = tutorial_frame_aspects(evaluation_set.tutorial_ids)
         for row, data in islr_io.read_kaggle_dataset(root):
             try:
-                p = classifier.probabilities(data)
+                p = classifier.probabilities(data, frame_aspect=aspects.get(row["sequence_id"]))
             except EmptyLandmarksError:
                 p = np.zeros(len(classifier.labels), dtype=np.float32)
             probs.append(align_probabilities(p, classifier.labels, labels))
@@ -666,7 +691,7 @@ DEFAULT_TRAIN_PARAMS = {
     "teacher": None,
     "distill": 0.8,
     "recombined": 4,
-    "teacher_aspect": None,  # width / height of the teacher's training video (Kaggle phones: 0.5625)
+    "teacher_aspect": None,  # the teacher's video width / height; None: the teacher's registered input aspect
     "consistent": True,  # the teacher scores every augmented variant, not only the clean clip
 }
 _TRAIN_FLAGS = {
@@ -676,7 +701,6 @@ _TRAIN_FLAGS = {
     "repeats": "--repeats",
     "batch_size": "--batch-size",
     "patience": "--patience",
-    "teacher_aspect": "--teacher-aspect",
 }
 
 
@@ -818,11 +842,14 @@ def _train_and_register(run: TrainingRun, params: dict, work: Path) -> ModelVers
         if params.get(key) is not None:
             command += [flag, str(params[key])]
     if params.get("teacher"):
-        teacher_dir = Path(ModelVersion.objects.get(version=params["teacher"]).file.path).parent
-        command += ["--teacher", str(teacher_dir), "--distill", str(params["distill"])]
+        teacher = ModelVersion.objects.get(version=params["teacher"])
+        command += ["--teacher", str(Path(teacher.file.path).parent), "--distill", str(params["distill"])]
         command += ["--recombined", str(params["recombined"])]
         if params.get("consistent"):
             command += ["--consistent"]
+        teacher_aspect = params.get("teacher_aspect") or teacher.input_aspect
+        if teacher_aspect:
+            command += ["--teacher-aspect", str(teacher_aspect)]
     _run_logged(
         run,
         command,

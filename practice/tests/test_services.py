@@ -92,6 +92,18 @@ def test_landmarks_attempt_is_graded_with_rank_xp_and_progress(
     assert LearnerProgress.objects.get(learner=hamlet).xp_total == 20
     assert graded.replay.name.endswith(".mp4") and default_storage.size(graded.replay.name) > 1000
     assert graded.thumbnail.name.endswith(".png")
+    assert pinned_model.frame_aspects == [None]  # uploaded landmarks: the video's shape is unknown
+
+
+@pytest.mark.slow
+def test_video_attempt_is_graded_knowing_the_shape_of_the_clip(hamlet, rain_clip, pinned_model, sent_tasks):
+    attempt = attempt_create(learner=hamlet, sign=Sign.objects.get(name="rain"), video=upload(rain_clip))
+
+    graded = attempt_grade(attempt_id=attempt.pk)
+
+    assert graded.status == Attempt.Status.GRADED and graded.result.rank == 1
+    # The clip is 640x360: a model registered with another video shape sees it as a crop of that shape.
+    assert pinned_model.frame_aspects == [pytest.approx(640 / 360)]
 
 
 def test_wrong_sign_is_not_passed_and_earns_effort_xp(hamlet, cloud_landmarks, pinned_model, sent_tasks):
@@ -242,6 +254,7 @@ def test_tutorial_check_records_rank_landmarks_and_flags(
     assert own.qa_model_version == "gislr-kittu89-test" and own.qa_top10[0]["sign"] == "rain"
     assert own.landmarks.name.endswith(".parquet") and default_storage.exists(own.landmarks.name)
     assert own.qa_detected["pose"] == 1.0
+    assert pinned_model.frame_aspects[0] == pytest.approx(640 / 360)
 
     mislabelled = tutorial_check(tutorial_id=mislabelled.pk)
     assert (mislabelled.qa_status, mislabelled.qa_rank) == ("flagged", None)

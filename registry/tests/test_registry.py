@@ -230,3 +230,73 @@ def test_commands_register_the_shipped_model_build_a_set_and_evaluate(
     assert "evaluation set v1: 4 sequences, 4 signs" in out
     assert f"{shipped.version} on evaluation set v1: n=4 top-1 1.000 top-10 1.000" in out
     assert "TV             n=1   top-1 1.00 top-10 1.00" in out
+
+
+def test_a_model_registered_with_its_video_shape_grades_clips_as_a_crop_of_it(
+    curriculum, real_sequences, prabhanjan_dir
+):
+    # prabhanjan learnt from portrait phone video: shown the 640x360 TV clip as a 9:16 crop it is right.
+    mv = model_version_register(
+        model_path=prabhanjan_dir / "model.tflite", source=ModelVersion.Source.UPLOADED, input_aspect=9 / 16
+    )
+    configuration_activate(members=[(mv, 1.0)], override=True)
+    tv = read_sequence(real_sequences["TV"])
+
+    assert active_predictor().top_k(tv, frame_aspect=640 / 360)[0].sign == "TV"
+    assert active_predictor().top_k(tv)[0].sign == "boat"  # shape unknown (uploaded landmarks): as extracted
+
+
+@pytest.mark.parametrize(
+    ("card", "given", "expected"),
+    [({}, None, None), ({"input_aspect": 0.5625}, None, 0.5625), ({"input_aspect": 0.5625}, 1.0, 1.0)],
+)
+def test_the_input_aspect_comes_from_the_registration_or_else_the_card(
+    curriculum, prabhanjan_dir, card, given, expected
+):
+    mv = model_version_register(
+        model_path=prabhanjan_dir / "model.tflite",
+        source=ModelVersion.Source.UPLOADED,
+        card=card,
+        input_aspect=given,
+    )
+    assert mv.input_aspect == expected
+
+
+@pytest.mark.parametrize("aspect", ["tall", -1, 0])
+def test_a_shapeless_input_aspect_is_refused(curriculum, prabhanjan_dir, aspect):
+    with pytest.raises(ModelValidationError, match="input aspect"):
+        model_version_register(
+            model_path=prabhanjan_dir / "model.tflite",
+            source=ModelVersion.Source.UPLOADED,
+            card={"input_aspect": aspect},
+        )
+    assert not ModelVersion.objects.exists()
+
+
+def test_evaluation_shows_each_tutorial_to_the_model_in_its_video_shape(
+    curriculum, real_sequences, prabhanjan_dir, capsys
+):
+    from django.core.management import call_command
+
+    from lessons.models import TutorialVideo
+
+    for sign, path in real_sequences.items():
+        make_tutorial(sign, path, evaluation=True)
+    TutorialVideo.objects.update(width=640, height=360)
+    call_command(
+        "register_model",
+        str(prabhanjan_dir / "model.tflite"),
+        "--model-version",
+        "p916",
+        "--input-aspect",
+        "0.5625",
+    )
+    mv = ModelVersion.objects.get(version="p916")
+    assert mv.input_aspect == 0.5625
+    evaluation_set_build()
+
+    run = evaluation_run_execute(model_version=mv)
+
+    # As a 9:16 crop prabhanjan gets TV and arm right (as extracted: none of the four, see above).
+    assert (run.n, run.top1) == (4, 0.5)
+    assert run.per_sign["TV"]["top1"] == 1.0 and run.per_sign["arm"]["top1"] == 1.0

@@ -86,8 +86,9 @@ def test_trainer_worker_retrains_and_registers_an_evaluated_candidate(
         "--batch-size=4",
         "--teacher=prabhanjan",  # distilled from a registered reference model, as `make train` does
         "--recombined=1",
-        "--teacher-aspect=0.5625",
     ]
+    # The teacher was registered with its video shape: retraining shows it clips as a crop of that shape.
+    ModelVersion.objects.filter(pk=registered["prabhanjan"].pk).update(input_aspect=0.5625)
     call_command("train_candidate", "--queue", *tiny)
     assert "queued for the trainer worker" in capsys.readouterr().out
 
@@ -104,7 +105,10 @@ def test_trainer_worker_retrains_and_registers_an_evaluated_candidate(
     assert "exported 2 tutorial and 1 attempt sequences (1 consenting learners)" in run.log
     assert "-m ml train" in run.log and "-m ml export" in run.log
     teacher_dir = Path(registered["prabhanjan"].file.path).parent
-    assert f"--teacher {teacher_dir} --distill 0.8 --recombined 1 --consistent" in run.log
+    assert (
+        f"--teacher {teacher_dir} --distill 0.8 --recombined 1 --consistent --teacher-aspect 0.5625"
+        in run.log
+    )
 
     mv = run.result
     assert (mv.source, mv.status) == (ModelVersion.Source.TRAINED, ModelVersion.Status.CANDIDATE)
