@@ -82,6 +82,35 @@ def target_ranks(probs: np.ndarray, targets: Sequence[int]) -> np.ndarray:
 
 
 @dataclass
+class Ensemble:
+    """Several classifiers as one: each member's probabilities, aligned to `labels`, combined.
+
+    Members are anything with `.labels` and `.probabilities(data, frame_aspect=...)`
+    (ml.inference.SignClassifier). One member is that member alone, reordered to `labels`.
+    """
+
+    labels: list[str]
+    members: list[tuple[object, float]]  # (classifier, weight)
+    combine: str = COMBINE_MEAN
+
+    def probabilities(self, data, *, frame_aspect: float | None = None) -> np.ndarray:
+        """`frame_aspect` (width / height of the clip's video) lets members with an input aspect see the
+        clip as a crop of their own video's shape."""
+        probs = [
+            align_probabilities(c.probabilities(data, frame_aspect=frame_aspect), c.labels, self.labels)
+            for c, _ in self.members
+        ]
+        if len(probs) == 1:
+            return probs[0]
+        return combine_probabilities(probs, [w for _, w in self.members], self.combine)
+
+    def top_k(self, data, k: int = 10, *, frame_aspect: float | None = None) -> list:
+        from ml.inference import top_k_predictions
+
+        return top_k_predictions(self.probabilities(data, frame_aspect=frame_aspect), self.labels, k=k)
+
+
+@dataclass
 class SignScore:
     n: int
     top1: float

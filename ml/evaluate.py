@@ -29,6 +29,7 @@ from ml.dataset_build import (
     read_rows,
     split_dataset,
 )
+from ml.ensemble import Ensemble
 from ml.inference import MODEL_FILENAME, SignClassifier
 from ml.islr_io import read_sequence
 from ml.video import VideoError, probe_video
@@ -165,8 +166,12 @@ def evaluate(
     baselines: tuple[str, ...] = (),
     seed: int = 0,
     all_rows: list[dict] | None = None,
+    ensembles: list[list[Path | ModelArg]] = (),
 ) -> list[EvalResult]:
-    """Evaluate every model and baseline on the same examples; results in the order given.
+    """Evaluate every model, ensemble and baseline on the same examples; results in that order.
+
+    An ensemble averages its members' probabilities with equal weights, as the registry's "mean"
+    activation of several models does.
 
     The split is made over `all_rows` (default: data_dir's train.csv); only the sequences it needs
     are read, so a clip folder only needs those extracted. A row's `frame_aspect` (clips: read from the
@@ -180,6 +185,11 @@ def evaluate(
     for path in models:
         predictor, name = load_predictor(path)
         results.append(score(predictor, examples, name=name, subset=subset))
+    for members in ensembles:
+        loaded = [load_predictor(path) for path in members]
+        ensemble = Ensemble(labels=labels, members=[(classifier, 1.0) for classifier, _ in loaded])
+        name = "ensemble(" + " + ".join(member_name for _, member_name in loaded) + ")"
+        results.append(score(ensemble, examples, name=name, subset=subset))
     for baseline in baselines:
         if baseline != "knn-dtw":
             raise ValueError(f"unknown baseline {baseline!r}")
@@ -233,6 +243,9 @@ def add_arguments(parser) -> None:
                         "default every frame, as the Kaggle data and training")  # fmt: skip
     parser.add_argument("--subset", choices=SUBSETS, default="heldout",
                         help="heldout (default): only held-out clips/signers; all: every sequence")  # fmt: skip
+    parser.add_argument("--ensemble", type=_ensemble_arg_type, action="append", default=[],
+                        help="DIR[@ASPECT],DIR[@ASPECT],...: score the mean of these models' probabilities "
+                        "(as the registry's ensemble activation); repeatable")  # fmt: skip
     parser.add_argument("--baseline", choices=BASELINES, action="append", default=[])
     parser.add_argument("--seed", type=int, default=0, help="split seed (as in training)")
     parser.add_argument("--details", action="store_true", help="per-sign accuracy and confusions")
@@ -249,10 +262,17 @@ def _model_arg_type(text: str) -> ModelArg:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _ensemble_arg_type(text: str) -> list[ModelArg]:
+    members = [_model_arg_type(part) for part in text.split(",") if part.strip()]
+    if len(members) < 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: an ensemble needs at least two comma-separated models")
+    return members
+
+
 def run(args) -> int:
     started = time.perf_counter()
-    if not args.model and not args.baseline:
-        print("error: give at least one --model or --baseline")
+    if not args.model and not args.ensemble and not args.baseline:
+        print("error: give at least one --model, --ensemble or --baseline")
         return 2
     data_dir, all_rows = args.data, None
     if args.videos is not None:
@@ -278,7 +298,7 @@ def run(args) -> int:
             print(f"warning: {built.n_failed} clips could not be read and are left out")
             present = {r["sequence_id"] for r in read_rows(data_dir)}
             all_rows = [r for r in all_rows if r["sequence_id"] in present or r["sequence_id"] not in needed]
-    if args.data is not None and any(m.input_aspect for m in args.model):
+    if args.data is not None and any(m.input_aspect for m in args.model + sum(args.ensemble, [])):
         print("note: --data has no video sizes, so models with @ASPECT see landmarks as extracted")
     results = evaluate(
         models=args.model,
@@ -287,6 +307,7 @@ def run(args) -> int:
         baselines=tuple(args.baseline),
         seed=args.seed,
         all_rows=all_rows,
+        ensembles=args.ensemble,
     )
     seconds = time.perf_counter() - started
     if args.out:

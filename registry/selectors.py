@@ -11,16 +11,16 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
-from ml.ensemble import COMBINE_MEAN, align_probabilities, combine_probabilities
-from ml.inference import Prediction, SignClassifier, get_classifier, top_k_predictions
+from ml.ensemble import Ensemble
+from ml.inference import SignClassifier, get_classifier
 
 from .models import ActiveConfiguration, ModelVersion
 
 CARD_FILENAME = "model_card.json"
 
 
-@dataclass
-class Predictor:
+@dataclass(kw_only=True)
+class Predictor(Ensemble):
     """The active configuration, ready to classify: one model or a weighted ensemble.
 
     `version` is what every result records: the model version, or each member's version and weight.
@@ -29,24 +29,7 @@ class Predictor:
     """
 
     version: str
-    labels: list[str]
-    members: list[tuple[SignClassifier, float]]
-    combine: str = COMBINE_MEAN
     configuration_id: int | None = None
-
-    def probabilities(self, data, *, frame_aspect: float | None = None) -> np.ndarray:
-        """`frame_aspect` (width / height of the clip's video) lets members with an input aspect see the
-        clip as a crop of their own video's shape."""
-        probs = [
-            align_probabilities(c.probabilities(data, frame_aspect=frame_aspect), c.labels, self.labels)
-            for c, _ in self.members
-        ]
-        if len(probs) == 1:
-            return probs[0]
-        return combine_probabilities(probs, [w for _, w in self.members], self.combine)
-
-    def top_k(self, data, k: int = 10, *, frame_aspect: float | None = None) -> list[Prediction]:
-        return top_k_predictions(self.probabilities(data, frame_aspect=frame_aspect), self.labels, k=k)
 
 
 # Per process: interpreters per model file (sha256) and the predictor for the active configuration,

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from ml.ensemble import (
+    Ensemble,
     align_probabilities,
     combine_probabilities,
     score_probabilities,
@@ -65,3 +66,29 @@ def test_target_ranks_and_scores_per_sign():
 def test_ties_rank_like_stable_top_k():
     probs = np.array([[0.25, 0.25, 0.25, 0.25]])
     np.testing.assert_array_equal(target_ranks(probs, [2]), [3])
+
+
+class FixedModel:
+    """A classifier over its own label order that always returns the same scores, and records what it was
+    told of the clip's shape."""
+
+    def __init__(self, labels, scores):
+        self.labels, self.scores, self.frame_aspects = labels, np.array(scores, dtype=np.float32), []
+
+    def probabilities(self, data, *, frame_aspect=None):
+        self.frame_aspects.append(frame_aspect)
+        return self.scores
+
+
+def test_an_ensemble_adds_up_scores_of_the_same_sign_and_passes_the_clip_shape_on():
+    a = FixedModel(["x", "y", "z"], [0.6, 0.3, 0.1])
+    b = FixedModel(["z", "y", "x"], [0.7, 0.2, 0.1])  # another label order: z first
+
+    ensemble = Ensemble(labels=["x", "y", "z"], members=[(a, 1.0), (b, 1.0)])
+    probs = ensemble.probabilities(np.zeros((1, 543, 3)), frame_aspect=16 / 9)
+
+    np.testing.assert_allclose(probs, [0.35, 0.25, 0.4], atol=1e-6)
+    assert [p.sign for p in ensemble.top_k(np.zeros((1, 543, 3)), k=2)] == ["z", "x"]
+    assert a.frame_aspects == b.frame_aspects == [16 / 9, None]
+    alone = Ensemble(labels=["x", "y", "z"], members=[(b, 1.0)])
+    np.testing.assert_allclose(alone.probabilities(None), [0.1, 0.2, 0.7])

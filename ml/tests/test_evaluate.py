@@ -223,3 +223,31 @@ def test_evaluate_videos_shows_clips_to_a_model_as_a_crop_of_its_video_shape(tmp
         )
         expected.append(int((probs > probs[classifier.labels.index(row["sign"])]).sum()) + 1)
     assert cropped["ranks"] == expected
+
+
+def test_an_ensemble_is_scored_on_its_members_mean_probabilities(tmp_path, real_sequences):
+    from ml.evaluate import ModelArg
+    from ml.inference import SignClassifier
+
+    root = write_dataset(tmp_path, real_sequences, ["cloud", "green", "brother"], [16069, 16069, 2044])
+    kittu, prabhanjan = reference_model("gislr-kittu89"), reference_model("gislr-prabhanjan")
+
+    (result,) = evaluate(
+        models=[], ensembles=[[kittu, ModelArg(prabhanjan, 0.5625)]], data_dir=root, subset="all"
+    )
+
+    assert result.model.startswith("ensemble(gislr-kittu89 ") and result.model.endswith(" @0.5625)")
+    members = [SignClassifier(kittu / "model.tflite"), SignClassifier(prabhanjan / "model.tflite")]
+    for data, sign, rank in zip(real_sequences, ["cloud", "green", "brother"], result.ranks, strict=True):
+        mean = sum(m.probabilities(data) for m in members) / 2  # no frame shape: both see it as extracted
+        assert rank == int((mean > mean[members[0].labels.index(sign)]).sum()) + 1
+    assert result.ranks == [1, 1, 1]  # both reference models rank these three first
+
+
+@pytest.mark.parametrize("text", ["ml/models", "ml/models,"])
+def test_an_ensemble_of_one_model_is_refused(text, capsys):
+    from ml.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--ensemble", text, "--data", "."])
+    assert "at least two" in capsys.readouterr().err
