@@ -37,12 +37,18 @@ def test_upload_rejects_a_corrupt_file_and_registers_a_valid_one(iago_client, cu
         "labels.json", (prabhanjan_dir / "sign_to_prediction_index_map.json").read_bytes()
     )
     card = SimpleUploadedFile("card.json", b'{"name": "prabhanjan", "version": "prab-1"}')
-    response = iago_client.post(url, {"file": model, "labels": labels, "card": card})
+    response = iago_client.post(
+        url, {"file": model, "labels": labels, "card": card, "input_aspect": "0.5625"}
+    )
     mv = ModelVersion.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:registry_modelversion_change", args=[mv.pk])
     assert (mv.version, mv.source, mv.card["name"]) == ("prab-1", "uploaded", "prabhanjan")
-    assert iago_client.get(response["Location"]).status_code == 200
+    assert (
+        mv.input_aspect == 0.5625
+    )  # it learnt from portrait phone video: clips are shown to it as 9:16 crops
+    page = iago_client.get(response["Location"])
+    assert page.status_code == 200 and "0.5625" in page.content.decode()
 
 
 def test_activation_page_shows_the_gate_and_accepts_an_override(iago_client, registered):
