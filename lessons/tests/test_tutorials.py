@@ -94,3 +94,24 @@ def test_admin_changelist_and_sign_pages_render(client, iago, curriculum, django
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200
     with django_assert_max_num_queries(20):
         assert client.get(reverse("admin:lessons_sign_changelist")).status_code == 200
+
+
+def test_first_start_imports_tutorials_only_while_there_are_none(curriculum, clip_folder, tmp_path, capsys):
+    from django.core.management import call_command
+
+    call_command("import_tutorials", str(tmp_path / "absent"), "--if-empty")  # no clips here: nothing to do
+    assert "no clips at" in capsys.readouterr().out and not TutorialVideo.objects.exists()
+
+    call_command("import_tutorials", str(clip_folder), "--if-empty")
+    assert "2 imported" in capsys.readouterr().out
+
+    (clip_folder / "106_hat_1.mp4").rename(clip_folder / "106_hat_2.mp4")  # a clip not imported yet
+    call_command("import_tutorials", str(clip_folder), "--if-empty")
+    assert "already imported" in capsys.readouterr().out and TutorialVideo.objects.count() == 2
+
+
+def test_import_without_if_empty_refuses_a_missing_folder(curriculum, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No such folder"):
+        call_command("import_tutorials", str(tmp_path / "absent"))

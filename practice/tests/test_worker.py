@@ -4,6 +4,7 @@ Known answers: the shared clip 183_rain_3 is ranked first for "rain" by both ref
 neither has "hat" in its top-10 for it (see practice/conftest.py).
 """
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -107,3 +108,23 @@ def _wait_for_log(worker, text: str, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{text!r} not in the worker log:\n{worker.log()[-3000:]}")
         time.sleep(0.1)
+
+
+def test_tutorial_checks_wait_in_their_own_queue_and_never_hold_up_grading(celery_worker, hamlet, rain_clip):
+    from django.core.files import File
+
+    from lessons.models import TutorialVideo
+    from lessons.services import tutorial_create
+
+    for n in range(4):  # an import: four checks queued before the parent's attempt
+        with rain_clip.open("rb") as fh:
+            tutorial_create(sign=Sign.objects.get(name=OWN_SIGN), file=File(fh, name=f"rain-{n}.mp4"))
+    attempt = wait_for_final(submit(hamlet, rain_clip, OWN_SIGN).pk, worker=celery_worker)
+
+    assert attempt.status == "graded", attempt.failure_detail
+    # The worker takes the two queues in turn: with one queue it would have checked all four first.
+    assert TutorialVideo.objects.filter(qa_status="pending").count() >= 2
+    deadline = time.monotonic() + 120
+    while TutorialVideo.objects.filter(qa_status="pending").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert set(TutorialVideo.objects.values_list("qa_status", "qa_rank")) == {("ok", 1)}

@@ -96,7 +96,7 @@ class WorkerProcess:
             sys.executable, "-m", "celery", "-A", "signlearn", "worker",
             f"--pool={self.pool}", "--concurrency=1", "--loglevel=INFO",
             "--without-heartbeat", "--without-mingle", "--without-gossip",
-            "-n", f"practice-test-{os.getpid()}-{self._count}@%h",
+            "-n", f"practice-test-{os.getpid()}-{self._count}@%h", "-Q", settings.WORKER_QUEUES,
         ]  # fmt: skip
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(

@@ -157,6 +157,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
+# Tutorial quality checks wait in their own queue, which the same workers serve in turn with practice
+# grading ("celery"): importing hundreds of tutorials never holds a parent's attempt behind all of them.
+TUTORIALS_QUEUE = "tutorials"
+CELERY_TASK_ROUTES = {"lessons.tutorial_check": {"queue": TUTORIALS_QUEUE}}
+WORKER_QUEUES = f"celery,{TUTORIALS_QUEUE}"  # what a practice worker serves (-Q)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-attempts": {"task": "practice.requeue_stuck_attempts", "schedule": 60.0},

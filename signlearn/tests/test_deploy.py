@@ -52,14 +52,20 @@ def test_web_command_targets_the_wsgi_app_and_real_management_commands():
         assert command in get_commands(), command
 
 
-@pytest.mark.parametrize(("service", "queue"), [("worker", "celery"), ("trainer", "trainer")])
-def test_workers_serve_the_queues_the_app_routes_to(service, queue):
+@pytest.mark.parametrize(
+    ("service", "queues"), [("worker", ["celery", "tutorials"]), ("trainer", ["trainer"])]
+)
+def test_workers_serve_the_queues_the_app_routes_to(service, queues, settings):
     argv = command_of(service)
     assert argv[:4] == ["celery", "-A", "signlearn", "worker"]
-    assert argv[argv.index("-Q") + 1] == queue
+    assert argv[argv.index("-Q") + 1].split(",") == queues
     from signlearn.celery import app
 
     assert app.main == "signlearn"
+    if service == "worker":
+        assert settings.WORKER_QUEUES.split(",") == queues  # as `make run` starts it (runstack)
+        assert app.amqp.router.route({}, "lessons.tutorial_check")["queue"].name == "tutorials"
+        assert app.amqp.router.route({}, "practice.grade_attempt")["queue"].name == "celery"
 
 
 def test_beat_runs_the_periodic_tasks_from_settings(settings):

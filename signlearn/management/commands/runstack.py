@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                 "--loglevel=INFO",
                 f"--concurrency={concurrency}",
                 "-Q",
-                "celery",
+                settings.WORKER_QUEUES,
             ],
             "web": [python, "manage.py", "runserver", addr, "--noreload"],
         }
@@ -71,4 +72,4 @@ class Command(BaseCommand):
         if not get_user_model().objects.filter(is_superuser=True).exists():
             self.stdout.write("No admin yet: .venv/bin/python manage.py createsuperuser")
         if not TutorialVideo.objects.exists():
-            self.stdout.write("No tutorial videos yet: .venv/bin/python manage.py import_tutorials")
+            self.stdout.write("No tutorial videos yet: .venv/bin/python manage.py import_tutorials DIR")
