@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ml.inference import Prediction, top_k_predictions
+
 COMBINE_MEAN = "mean"  # weighted arithmetic mean of probabilities
 COMBINE_PRODUCT = "product"  # weighted geometric mean (a product of probabilities), renormalised
 COMBINE_MODES = (COMBINE_MEAN, COMBINE_PRODUCT)
@@ -104,9 +106,7 @@ class Ensemble:
             return probs[0]
         return combine_probabilities(probs, [w for _, w in self.members], self.combine)
 
-    def top_k(self, data, k: int = 10, *, frame_aspect: float | None = None) -> list:
-        from ml.inference import top_k_predictions
-
+    def top_k(self, data, k: int = 10, *, frame_aspect: float | None = None) -> list[Prediction]:
         return top_k_predictions(self.probabilities(data, frame_aspect=frame_aspect), self.labels, k=k)
 
 

@@ -291,9 +291,12 @@ def run(args) -> int:
             progress=not args.json,
         )
         data_dir = built.root
-        aspects = {c.sequence_id: _frame_aspect(c.path) for c in clips if c.sequence_id in needed}
-        for row in all_rows:
-            row["frame_aspect"] = aspects.get(row["sequence_id"])
+        if any(m.input_aspect for m in args.model + sum(args.ensemble, [])):
+            # Only models given a video shape need the clips' own; the baseline's references never do.
+            shown = {r["sequence_id"] for r in scored}
+            aspects = {c.sequence_id: _frame_aspect(c.path) for c in clips if c.sequence_id in shown}
+            for row in all_rows:
+                row["frame_aspect"] = aspects.get(row["sequence_id"])
         if built.n_failed:
             print(f"warning: {built.n_failed} clips could not be read and are left out")
             present = {r["sequence_id"] for r in read_rows(data_dir)}

@@ -164,7 +164,8 @@ def _register_checked(
         version or str(card.get("version") or f"{slugify(name)[:30] or 'model'}-{sha[:8]}"), sha
     )
     input_aspect = input_aspect or card.get("input_aspect")
-    if input_aspect is not None and not (isinstance(input_aspect, int | float) and input_aspect > 0):
+    numeric = isinstance(input_aspect, int | float) and not isinstance(input_aspect, bool)
+    if input_aspect is not None and not (numeric and input_aspect > 0):
         raise ModelValidationError(f"input aspect must be a positive width / height, got {input_aspect!r}")
     mv = ModelVersion(
         version=version,

@@ -262,7 +262,7 @@ def test_the_input_aspect_comes_from_the_registration_or_else_the_card(
     assert mv.input_aspect == expected
 
 
-@pytest.mark.parametrize("aspect", ["tall", -1, 0])
+@pytest.mark.parametrize("aspect", ["tall", -1, 0, True])
 def test_a_shapeless_input_aspect_is_refused(curriculum, prabhanjan_dir, aspect):
     with pytest.raises(ModelValidationError, match="input aspect"):
         model_version_register(
