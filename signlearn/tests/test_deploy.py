@@ -110,3 +110,19 @@ def test_production_refuses_the_embedded_secret_key():
         timeout=120,
     )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def project_commands() -> list[tuple[str, str]]:
+    from django.core.management import get_commands
+
+    return sorted((name, app) for name, app in get_commands().items() if (REPO_DIR / app).is_dir())
+
+
+@pytest.mark.parametrize(("name", "app"), project_commands())
+def test_every_project_command_builds_its_options(name, app):
+    # An option that clashes with one of Django's own (register_model once had --version) breaks the
+    # whole command, --help included.
+    from django.core.management import load_command_class
+
+    parser = load_command_class(app, name).create_parser("manage.py", name)
+    assert parser.format_help().startswith("usage: manage.py " + name)
