@@ -18,6 +18,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_curriculum
+	$(PY) manage.py register_shipped_model
 	$(PY) manage.py import_tutorials --if-empty
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py runstack

@@ -424,11 +424,18 @@ class EvaluationSetAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if request.method != "POST" or not request.user.is_staff:
             raise PermissionDenied
         try:
-            evaluation_set = services.evaluation_set_build()
+            evaluation_set, queued = services.evaluation_set_build_and_queue()
         except ValueError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Built {evaluation_set}. Evaluate the models on it before activating.")
+            active = (
+                f" The active model ({', '.join(m.version for m in queued)}) is being evaluated on it."
+                if queued
+                else ""
+            )
+            messages.success(
+                request, f"Built {evaluation_set}.{active} Evaluate candidates on it before activating them."
+            )
         return HttpResponseRedirect(reverse("admin:registry_evaluationset_changelist"))
 
 

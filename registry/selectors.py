@@ -69,16 +69,17 @@ def configuration_predictor(*, configuration: ActiveConfiguration) -> Predictor:
     )
 
 
-def shipped_predictor() -> Predictor:
-    """The model in settings.SIGNLEARN_MODEL_DIR, used while no configuration is active.
+def shipped_version() -> str:
+    """What results graded by the shipped model record, before and after it is registered: its name and
+    version ("signlearn-seed 1.2.0"), so a result says which model graded it."""
+    info = get_classifier(settings.SIGNLEARN_MODEL_DIR).info
+    return f"{info.name} {info.version}"
 
-    Its version names the model too ("signlearn-seed 1.2.0"), so a result says which model graded it.
-    """
+
+def shipped_predictor() -> Predictor:
+    """The model in settings.SIGNLEARN_MODEL_DIR, used while no configuration is active."""
     classifier = get_classifier(settings.SIGNLEARN_MODEL_DIR)
-    info = classifier.info
-    return Predictor(
-        version=f"{info.name} {info.version}", labels=list(classifier.labels), members=[(classifier, 1.0)]
-    )
+    return Predictor(version=shipped_version(), labels=list(classifier.labels), members=[(classifier, 1.0)])
 
 
 def active_predictor() -> Predictor:
@@ -118,7 +119,6 @@ def active_configuration() -> ActiveConfiguration | None:
 
 # --- Monitoring ---------------------------------------------------------------------------------
 
-BEFORE_REGISTRY = "(shipped default)"
 MISSED_RANK = 11  # "not in the top-10" counts as rank 11 in the mean rank
 CONFIDENCE_BINS = 10
 
@@ -210,8 +210,9 @@ def monitoring_weekly(*, weeks: int = 12, now: datetime | None = None) -> Monito
     failed = Attempt.objects.filter(status=Attempt.Status.FAILED, finished_at__gte=since).values_list(
         "finished_at", "failure_reason"
     )
+    before_registry = shipped_version()  # what graded while nothing was active
     for finished_at, reason in failed.iterator():
-        b = bucket(_version_at(log, finished_at), finished_at)
+        b = bucket(_version_at(log, finished_at, before_registry), finished_at)
         b["failed"] += 1
         b["no_hands"] += reason == Attempt.FailureReason.NO_HANDS
         b["no_person"] += reason == Attempt.FailureReason.NO_PERSON
@@ -240,8 +241,8 @@ def monitoring_weekly(*, weeks: int = 12, now: datetime | None = None) -> Monito
     )
 
 
-def _version_at(log: list[tuple[datetime, str]], moment: datetime) -> str:
-    version = BEFORE_REGISTRY
+def _version_at(log: list[tuple[datetime, str]], moment: datetime, before: str) -> str:
+    version = before
     for activated_at, label in log:
         if activated_at > moment:
             break

@@ -61,7 +61,7 @@ from .models import (
     TrainingRun,
 )
 from .selectors import CARD_FILENAME as REGISTRY_CARD_FILENAME
-from .selectors import active_configuration, model_version_classifier
+from .selectors import active_configuration, model_version_classifier, shipped_version
 
 log = logging.getLogger(__name__)
 
@@ -236,17 +236,35 @@ def _write_upload(upload, path: Path) -> None:
 def model_version_register_shipped(*, activate_if_none: bool = True) -> ModelVersion:
     """Register the shipped model (settings.SIGNLEARN_MODEL_DIR); make it the first active configuration.
 
-    Activating it changes no prediction (it is what serves while nothing is active) but puts it in
-    the activation log, so monitoring and rollback have a starting point.
+    `make run` and the web container do this on every start. Activating it changes no prediction (it
+    is what serves while nothing is active) but puts it in the activation log, so the gate, monitoring
+    and rollback have a starting point. A new release's model replaces an older shipped one that is
+    still active on its own; a configuration an admin chose is left alone.
     """
     folder = Path(settings.SIGNLEARN_MODEL_DIR)
-    mv = model_version_register(model_path=folder / MODEL_FILENAME, source=ModelVersion.Source.SHIPPED)
-    if activate_if_none and active_configuration() is None:
+    mv = model_version_register(
+        model_path=folder / MODEL_FILENAME, source=ModelVersion.Source.SHIPPED, version=shipped_version()[:50]
+    )
+    current = active_configuration()
+    members = _members_of(current) if current else []
+    older_release = len(members) == 1 and members[0][0].source == ModelVersion.Source.SHIPPED
+    if activate_if_none and (current is None or (older_release and members[0][0] != mv)):
         configuration_activate(members=[(mv, 1.0)], note="shipped model", override=True)
     return mv
 
 
 # --- Evaluation sets and runs -----------------------------------------------------------------
+
+
+def evaluation_set_build_and_queue() -> tuple[EvaluationSet, list[ModelVersion]]:
+    """Build a new evaluation set and queue the active configuration's models on it, so the gate
+    can compare candidates with what grades now. Returns the set and the models queued."""
+    evaluation_set = evaluation_set_build()
+    current = active_configuration()
+    active = [m for m, _ in _members_of(current)] if current else []
+    for model_version in active:
+        evaluation_run_queue(model_version=model_version, evaluation_set=evaluation_set)
+    return evaluation_set, active
 
 
 def evaluation_set_build() -> EvaluationSet:
@@ -437,7 +455,8 @@ def activation_gate(*, members: list[tuple[ModelVersion, float]], combine: str) 
     """Would activating this configuration make grading worse on the latest evaluation set?
 
     Worse = lower top-10 (what passing an attempt needs), or equal top-10 and lower top-1.
-    Unevaluated members fail the gate: a model is evaluated before it can be activated.
+    Unevaluated members fail the gate: a model is evaluated before it can be activated, and so is
+    the active configuration, which it must not be worse than.
     """
     evaluation_set = evaluation_set_latest()
     if evaluation_set is None:
@@ -465,9 +484,12 @@ def activation_gate(*, members: list[tuple[ModelVersion, float]], combine: str) 
         members=_members_of(current), combine=current.combine, evaluation_set=evaluation_set
     )
     if active is None:
+        # Never swap in a model that might be worse: the active one is scored on each new set
+        # (evaluation_set_build_and_queue), so this only waits for that run to finish.
         return GateResult(
-            True,
-            f"top-10 {candidate.top10:.3f}; the active configuration is not evaluated on this set",
+            False,
+            f"top-10 {candidate.top10:.3f}, but the active configuration ({current.label}) is not evaluated "
+            f"on evaluation set v{evaluation_set.version} yet: evaluate it first, or override",
             candidate,
         )
     worse = candidate.top10 < active.top10 or (

@@ -1,5 +1,6 @@
 """Registering models, switching the served model without a restart, the evaluation gate, rollback."""
 
+import json
 import os
 from pathlib import Path
 
@@ -300,3 +301,74 @@ def test_evaluation_shows_each_tutorial_to_the_model_in_its_video_shape(
     # As a 9:16 crop prabhanjan gets TV and arm right (as extracted: none of the four, see above).
     assert (run.n, run.top1) == (4, 0.5)
     assert run.per_sign["TV"]["top1"] == 1.0 and run.per_sign["arm"]["top1"] == 1.0
+
+
+def test_the_gate_waits_for_the_active_model_to_be_scored_on_a_new_set(
+    registered, curriculum, real_sequences, iago, django_capture_on_commit_callbacks, monkeypatch
+):
+    from registry import tasks
+    from registry.services import evaluation_set_build_and_queue
+
+    queued = []
+    monkeypatch.setattr(tasks.evaluate_model_task, "delay", lambda run_id: queued.append(run_id))
+    kittu, prabhanjan = registered["kittu"], registered["prabhanjan"]
+    configuration_activate(members=[(kittu, 1.0)], override=True)  # active before any evaluation set
+    for sign, path in real_sequences.items():
+        make_tutorial(sign, path, evaluation=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluation_set, active = evaluation_set_build_and_queue()
+
+    assert active == [kittu]
+    assert queued == [EvaluationRun.objects.get(model_version=kittu, evaluation_set=evaluation_set).pk]
+    evaluation_run_execute(model_version=prabhanjan)
+    # prabhanjan is worse than kittu here: until kittu's own score is in, nothing may replace it.
+    with pytest.raises(
+        GateError, match=r"active configuration \(kittu89\) is not evaluated on evaluation set v1"
+    ):
+        configuration_activate(members=[(prabhanjan, 1.0)], user=iago.user)
+    evaluation_run_execute(model_version=kittu)
+    with pytest.raises(GateError, match="worse than the active configuration"):
+        configuration_activate(members=[(prabhanjan, 1.0)], user=iago.user)
+
+
+def test_the_shipped_model_records_the_same_version_before_and_after_registration(curriculum, settings):
+    from registry.selectors import predictor_cache_clear
+    from registry.services import model_version_register_shipped
+
+    settings.SIGNLEARN_MODEL_DIR = Path(__file__).resolve().parents[2] / "ml" / "models"
+    predictor_cache_clear()
+    before = active_predictor().version
+    shipped = model_version_register_shipped()
+
+    card = json.loads((settings.SIGNLEARN_MODEL_DIR / "model_card.json").read_text())
+    assert before == shipped.version == f"{card['name']} {card['version']}"  # "signlearn-seed 1.2.0"
+    assert active_predictor().version == before  # now the active configuration, same name on results
+
+
+def test_a_new_release_replaces_an_older_shipped_model_but_not_an_admins_choice(
+    curriculum, settings, kittu_dir, prabhanjan_dir, tmp_path
+):
+    from registry.selectors import predictor_cache_clear
+    from registry.services import model_version_register_shipped
+
+    settings.SIGNLEARN_MODEL_DIR = kittu_dir  # release 1 ships kittu89
+    first = model_version_register_shipped()
+    settings.SIGNLEARN_MODEL_DIR = prabhanjan_dir  # release 2 ships another model
+    predictor_cache_clear()
+    second = model_version_register_shipped()
+    assert active_predictor().version == second.version != first.version
+    assert model_version_register_shipped() == second  # restarts change nothing
+    assert ActiveConfiguration.objects.count() == 2
+
+    chosen = model_version_register(
+        model_path=kittu_dir / "model.tflite", source=ModelVersion.Source.UPLOADED
+    )
+    assert chosen == first  # the same file is one model version, whoever registers it
+    configuration_activate(members=[(first, 1.0), (second, 1.0)], override=True)  # the admin's ensemble
+    settings.SIGNLEARN_MODEL_DIR = tmp_path / "release-3"
+    (tmp_path / "release-3").mkdir()
+    for name in ("model.tflite", "sign_to_prediction_index_map.json"):
+        (tmp_path / "release-3" / name).write_bytes((prabhanjan_dir / name).read_bytes())
+    predictor_cache_clear()
+    model_version_register_shipped()
+    assert active_predictor().version.startswith("ensemble")
