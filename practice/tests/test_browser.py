@@ -71,6 +71,7 @@ def test_record_submit_and_see_the_graded_result(
     expect(result).to_be_visible(timeout=120_000)
     expect(result.locator(".top10 li")).to_have_count(10)
     expect(result.locator("video.replay")).to_be_visible()
+    expect(page.get_by_role("button", name="Retake")).to_be_visible()  # record again from the result
     page.wait_for_timeout(1500)  # let the replay show a frame
     page.locator("#practice").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOT_DIR / "practice-result.png"), full_page=True)
@@ -80,3 +81,28 @@ def test_record_submit_and_see_the_graded_result(
     assert attempt.sign.tutorials.get().landmarks  # the replay had a tutorial to show
     assert 4.0 < attempt.duration_s < 6.0
     assert attempt.result.n_frames > 60
+
+
+def test_after_a_refused_upload_the_camera_can_still_be_turned_on(
+    live_server, hamlet, chromium_page, tmp_path
+):
+    from playwright.sync_api import expect
+
+    not_a_video = tmp_path / "notes.mp4"
+    not_a_video.write_bytes(b"these are my notes, not a video")
+    page = chromium_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "hamlet")
+    page.fill("#id_password", "correct horse battery")
+    page.locator("form button[type=submit]").last.click()
+    page.goto(f"{live_server.url}/signs/{OWN_SIGN}/")
+
+    page.get_by_text("Or upload a video file").click()
+    page.set_input_files("#id_video", str(not_a_video))
+    page.get_by_role("button", name="Upload and grade").click()
+
+    expect(page.locator(".practice-status.error")).to_be_visible()
+    expect(page.get_by_role("button", name="Turn on camera")).to_be_visible()
+    page.get_by_role("button", name="Turn on camera").click()
+    expect(page.get_by_role("button", name="Record (3-2-1)")).to_be_visible()
+    assert not Attempt.objects.exists()

@@ -41,6 +41,14 @@
     for (const [name, button] of Object.entries(buttons)) button.hidden = !names.includes(name);
   }
 
+  // The buttons for what the parent can do next, once nothing is uploading: after a result, record again
+  // (retake) or, when they uploaded a file, turn the camera on; after a refused upload, try again.
+  function idle(afterResult) {
+    if (stream && recording) return afterResult ? ["retake"] : ["retake", "submit"];
+    if (stream) return ["record"];
+    return canRecord ? ["camera"] : [];
+  }
+
   function setStatus(text, kind) {
     statusBox.textContent = text || "";
     statusBox.className = "practice-status" + (kind ? " " + kind : "");
@@ -171,13 +179,13 @@
       });
     } catch (error) {
       setStatus("The upload failed (" + error.message + "). Check your connection and try again.", "error");
-      show(recording ? ["retake", "submit"] : []);
+      show(idle(false));
       return;
     }
     const payload = await response.json().catch(() => ({}));
     if (!response.ok) {
       setStatus(payload.detail || "The upload was refused.", "error");
-      show(recording ? ["retake", "submit"] : []);
+      show(idle(false));
       return;
     }
     poll(payload.status_url, performance.now());
@@ -201,7 +209,7 @@
           heading.tabIndex = -1;
           heading.focus();
         }
-        show(stream ? ["retake"] : []);
+        show(idle(true));
       }
       // The replay is drawn just after the grade is stored: fetch the result again once it is there.
       if (payload.replay_pending && performance.now() - since < POLL_GIVE_UP_MS) {
