@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Learner
-from progress.rules import LessonState, lesson_states
+from progress.rules import LessonState, lesson_states, required_signs
 from progress.selectors import learner_passed_sign_ids
 
-from .models import Course, Lesson, Sign, Unit
+from .models import Course, Lesson, Sign, TutorialVideo, Unit
 
 
 @dataclass
@@ -27,6 +27,11 @@ class UnitCard:
     @property
     def completed(self) -> int:
         return sum(card.state == LessonState.COMPLETED for card in self.lessons)
+
+
+def taught_sign_ids() -> set[int]:
+    """Signs with at least one tutorial video: the ones a lesson can teach (progress.rules.required_signs)."""
+    return set(TutorialVideo.objects.values_list("sign_id", flat=True).distinct())
 
 
 def course_get() -> Course | None:
@@ -52,8 +57,12 @@ def course_map(*, course: Course, learner: Learner | None) -> list[UnitCard]:
         )
     )
     passed = learner_passed_sign_ids(learner=learner) if learner else set()
+    taught = taught_sign_ids()
     ordered_lessons = [lesson for unit in units for lesson in unit.lessons.all()]
-    states = lesson_states([[sign.id for sign in lesson.signs.all()] for lesson in ordered_lessons], passed)
+    states = lesson_states(
+        [required_signs([sign.id for sign in lesson.signs.all()], taught) for lesson in ordered_lessons],
+        passed,
+    )
     state_by_lesson = dict(zip((lesson.id for lesson in ordered_lessons), states, strict=True))
     cards = []
     for unit in units:

@@ -50,6 +50,16 @@ def is_pass(rank: int | None) -> bool:
     return rank is not None and 1 <= rank <= TOP_K
 
 
+def required_signs(sign_ids: Sequence[int], taught_sign_ids: set[int]) -> list[int]:
+    """The signs a lesson (or unit) needs passed: those it can teach, i.e. that have a tutorial video.
+
+    A parent cannot learn a sign nobody shows them, so such a sign never holds back the course; while
+    none of the signs has a video yet (a fresh install), all of them count.
+    """
+    taught = [sign_id for sign_id in sign_ids if sign_id in taught_sign_ids]
+    return taught or list(sign_ids)
+
+
 def lesson_is_complete(lesson_sign_ids: Sequence[int], passed_sign_ids: set[int]) -> bool:
     """A lesson is complete when each of its signs has passed at least once (an empty lesson never is)."""
     return bool(lesson_sign_ids) and all(sign_id in passed_sign_ids for sign_id in lesson_sign_ids)

@@ -15,6 +15,7 @@ from fsrs import Card, State
 
 from accounts.models import Learner
 from lessons.models import Sign
+from lessons.selectors import taught_sign_ids
 from practice.models import Attempt, AttemptResult
 
 from . import rules
@@ -170,14 +171,18 @@ def _progress_set_streak(progress: LearnerProgress, streak: rules.StreakState) -
 
 
 def curriculum_structure() -> tuple[dict[str, list[int]], list[list[int]]]:
-    """Sign ids per unit slug and per lesson (course order): what unit and lesson badges need."""
+    """Required sign ids per unit slug and per lesson (course order): what unit and lesson badges need."""
     units: dict[str, list[int]] = defaultdict(list)
     lessons: dict[int, list[int]] = defaultdict(list)
     rows = Sign.objects.filter(lesson__isnull=False).values_list("id", "lesson_id", "lesson__unit__slug")
     for sign_id, lesson_id, unit_slug in rows.order_by("lesson__unit__order", "lesson__order", "order"):
         units[unit_slug].append(sign_id)
         lessons[lesson_id].append(sign_id)
-    return dict(units), list(lessons.values())
+    taught = taught_sign_ids()  # a sign without a video holds back no lesson, unit or badge
+    return (
+        {slug: rules.required_signs(ids, taught) for slug, ids in units.items()},
+        [rules.required_signs(ids, taught) for ids in lessons.values()],
+    )
 
 
 def _badge_facts(

@@ -97,3 +97,25 @@ def test_explorer_filters_by_unit_and_video(client, curriculum):
 
 def test_unknown_sign_is_404(hamlet_client, curriculum):
     assert hamlet_client.get("/signs/notasign/").status_code == 404
+
+
+def test_a_sign_without_a_tutorial_video_does_not_hold_back_its_lesson(hamlet_client, hamlet, curriculum):
+    from django.core.files.base import ContentFile
+
+    from lessons.models import TutorialVideo
+
+    first = Lesson.objects.order_by("unit__order", "order").first()
+    *taught, untaught = list(first.signs.all())
+    for sign in taught:  # every sign but the last has a tutorial video, and is passed
+        tutorial = TutorialVideo(sign=sign)
+        tutorial.file.save("clip.mp4", ContentFile(b"not played here"))
+        attempt = Attempt.objects.create(learner=hamlet, sign=sign, status=Attempt.Status.GRADED)
+        AttemptResult.objects.create(
+            attempt=attempt, passed=True, rank=1, xp=20, top10=[], detected={}, model_version="t"
+        )
+    cards = [
+        card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons
+    ]
+    assert [card.state.value for card in cards[:2]] == ["completed", "unlocked"]
+    page = hamlet_client.get(reverse("sign-detail", args=[untaught.name])).content.decode()
+    assert "its lesson does not need it passed" in page and "Add one" not in page  # parents get no admin link

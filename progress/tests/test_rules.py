@@ -385,3 +385,18 @@ def test_first_attempt_schedules_by_initial_stability():
     assert (easy.state, easy.due - t) == (State.Review, timedelta(days=8))
     good = card_review(Card(card_id=1, due=t), rank=2, at=t)
     assert (good.state, good.step, good.due - t) == (State.Learning, 1, timedelta(minutes=10))
+
+
+@pytest.mark.parametrize(
+    ("signs", "taught", "required"),
+    [
+        ([1, 2, 3], {1, 2, 3}, [1, 2, 3]),
+        ([1, 2, 3], {1, 3, 9}, [1, 3]),  # sign 2 has no tutorial video: nobody can learn it here
+        ([1, 2], set(), [1, 2]),  # no video at all yet (fresh install): every sign counts
+        ([], {1}, []),
+    ],
+)
+def test_a_sign_without_a_tutorial_video_is_not_required(signs, taught, required):
+    from progress.rules import required_signs
+
+    assert required_signs(signs, taught) == required
