@@ -20,6 +20,22 @@ def shared_clip(name: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Upload and login rate limits count in the cache; user ids repeat across tests, so every test
+    starts at zero (web form and API share one limit)."""
+    from django.conf import settings
+
+    if not settings.configured:  # the TensorFlow tests run without Django
+        yield
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def curriculum(db):
     from lessons.services import curriculum_load

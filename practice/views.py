@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import learner_active
+from api.throttling import uploads_wait_seconds
 from lessons.models import Sign
 from signlearn.media import media_response
 
@@ -39,8 +40,11 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
     learner = learner_active(user=request.user)
     form = AttemptUploadForm(request.POST, request.FILES)
     problem = None
+    wait = uploads_wait_seconds(request) if learner is not None else None
     if learner is None:
         problem = ("no_learner", "Create a learner profile first.")
+    elif wait is not None:
+        problem = ("throttled", f"That is a lot of clips in a short time: try again in {wait} seconds.")
     elif not form.is_valid():
         problem = ("invalid_upload", "Choose a video file to upload.")
     else:
@@ -55,7 +59,8 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
             problem = (rejected.code, rejected.message)
     if problem:
         if _wants_json(request):
-            return JsonResponse({"code": problem[0], "detail": problem[1]}, status=400)
+            status = 429 if problem[0] == "throttled" else 400
+            return JsonResponse({"code": problem[0], "detail": problem[1]}, status=status)
         messages.error(request, problem[1])
         return redirect(reverse("sign-detail", args=[sign.name]) + "#practice")
     if _wants_json(request):

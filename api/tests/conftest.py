@@ -1,17 +1,8 @@
 """Fixtures for API tests: token clients for the named people."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Throttle counters live in the cache; ids repeat across tests, so start each test at zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def token_client(learner) -> APIClient:

@@ -65,6 +65,25 @@ def test_upload_from_the_script_gets_json(hamlet_client, rain_clip, bad_clips, s
     assert Attempt.objects.count() == 1
 
 
+def test_the_web_form_shares_the_apis_upload_limit(hamlet, hamlet_client, rain_clip, sent_tasks, settings):
+    from rest_framework.test import APIClient
+
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"uploads": "2/min"}}
+    url = reverse("attempt-submit", args=["rain"])
+    json_ = {"accept": "application/json"}
+    assert hamlet_client.post(url, {"video": clip_upload(rain_clip)}, headers=json_).status_code == 202
+    api = APIClient()
+    api.force_authenticate(hamlet.user)
+    assert api.post("/api/v1/attempts/", {"sign": "rain", "video": clip_upload(rain_clip)}).status_code == 202
+
+    throttled = hamlet_client.post(url, {"video": clip_upload(rain_clip)}, headers=json_)
+    assert throttled.status_code == 429 and throttled.json()["code"] == "throttled"
+    assert "try again in" in throttled.json()["detail"]
+    page = hamlet_client.post(url, {"video": clip_upload(rain_clip)}, follow=True).content.decode()
+    assert "That is a lot of clips in a short time" in page
+    assert Attempt.objects.count() == 2  # nothing stored past the limit
+
+
 def test_refused_upload_without_javascript_shows_a_message(hamlet_client, bad_clips):
     response = hamlet_client.post(
         reverse("attempt-submit", args=["rain"]), {"video": clip_upload(bad_clips["too_long"])}, follow=True
