@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 
 from accounts.models import Learner
 from progress.rules import LessonState, lesson_states, required_signs
@@ -95,7 +96,7 @@ def sign_list(*, query: str = "", unit_slug: str = "", with_video: bool | None =
     signs = (
         Sign.objects.select_related("lesson__unit")
         .annotate(n_videos=Count("tutorials", distinct=True))
-        .order_by("name")
+        .order_by(Lower("name"), "name")  # "TV" among the t's, not before "a"
     )
     if query:
         signs = signs.filter(Q(name__icontains=query.replace(" ", "")) | Q(description__icontains=query))

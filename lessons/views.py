@@ -39,7 +39,10 @@ def lesson_detail(request, slug: str):
 
 @login_required
 def sign_detail(request, name: str):
-    sign = get_object_or_404(Sign.objects.select_related("lesson__unit"), name=name)
+    sign = Sign.objects.select_related("lesson__unit").filter(name=name).first()
+    if sign is None:  # /signs/Hello/ or /signs/tv/: the one sign whose name differs only in case
+        sign = get_object_or_404(Sign, name__iexact=name)
+        return redirect("sign-detail", name=sign.name, permanent=True)
     tutorials = list(sign.tutorials.all())
     siblings = list(sign.lesson.signs.order_by("order")) if sign.lesson else []
     position = siblings.index(sign) if sign in siblings else -1

@@ -119,3 +119,15 @@ def test_a_sign_without_a_tutorial_video_does_not_hold_back_its_lesson(hamlet_cl
     assert [card.state.value for card in cards[:2]] == ["completed", "unlocked"]
     page = hamlet_client.get(reverse("sign-detail", args=[untaught.name])).content.decode()
     assert "its lesson does not need it passed" in page and "Add one" not in page  # parents get no admin link
+
+
+def test_all_signs_are_alphabetical_whatever_their_case(client, curriculum):
+    letters = client.get(reverse("explorer")).context["letters"]
+    assert list(letters)[0] == "A"
+    assert "TV" in [sign.name for sign in letters["T"]]
+
+
+def test_a_sign_url_in_another_case_leads_to_the_sign(hamlet_client, curriculum):
+    assert hamlet_client.get("/signs/Hello/").url == reverse("sign-detail", args=["hello"])
+    assert hamlet_client.get("/signs/tv/").url == reverse("sign-detail", args=["TV"])
+    assert hamlet_client.get("/signs/Notasign/").status_code == 404
