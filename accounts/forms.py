@@ -19,13 +19,24 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
 
+GOAL_MESSAGE = "Choose a goal between 10 and 500 XP a day."
+
+
 class LearnerForm(forms.ModelForm):
+    # The same bounds and message for every out-of-range value (-5, 0 or 9000).
+    daily_xp_goal = forms.IntegerField(
+        label="Daily XP goal",
+        min_value=10,
+        max_value=500,
+        initial=50,
+        error_messages={"min_value": GOAL_MESSAGE, "max_value": GOAL_MESSAGE},
+    )
+
     class Meta:
         model = Learner
         fields = ("display_name", "time_zone", "daily_xp_goal", "training_consent")
         labels = {
             "display_name": "Name",
-            "daily_xp_goal": "Daily XP goal",
             "training_consent": "Let SignLearn use my sign landmarks (never video) to improve recognition",
         }
         help_texts = {"training_consent": "Off by default. You can turn it off again at any time."}
@@ -42,9 +53,3 @@ class LearnerForm(forms.ModelForm):
         if others.exists():
             raise forms.ValidationError("You already have a profile with this name.")
         return name
-
-    def clean_daily_xp_goal(self):
-        goal = self.cleaned_data["daily_xp_goal"]
-        if not 10 <= goal <= 500:
-            raise forms.ValidationError("Choose a goal between 10 and 500 XP a day.")
-        return goal

@@ -1,3 +1,4 @@
+import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
@@ -92,3 +93,14 @@ def test_pages_show_times_in_the_learners_time_zone(client, ophelia, curriculum)
 
     assert "Nov. 25, 2026, 9:11 p.m." in page and "2:11 a.m." not in page
     assert "Nov 25, 21:11" in client.get(reverse("sign-detail", args=["rain"])).content.decode()
+
+
+@pytest.mark.parametrize("goal", [-5, 0, 9, 501])
+def test_an_out_of_range_daily_goal_gets_one_clear_message(hamlet_client, hamlet, goal):
+    response = hamlet_client.post(
+        reverse("profile-edit", args=[hamlet.pk]),
+        {"display_name": "Hamlet", "time_zone": "UTC", "daily_xp_goal": goal},
+    )
+    assert "Choose a goal between 10 and 500 XP a day." in response.content.decode()
+    hamlet.refresh_from_db()
+    assert hamlet.daily_xp_goal == 50

@@ -165,3 +165,11 @@ def test_weekly_digest_once_per_account_and_week(curriculum, hamlet, ophelia):
     # "bye" (missed) and "yes" (Good on a new card: next learning step in 10 minutes) are due; "hello"
     # (Easy on a new card) is not due for 8 days.
     assert "Signs due for review: 2" in message.body
+
+
+def test_a_new_learner_is_told_what_will_appear_not_congratulated(hamlet_client, curriculum):
+    review = hamlet_client.get(reverse("review-queue")).content.decode()
+    assert "Nothing to review yet" in review and "Well done" not in review
+    dashboard = hamlet_client.get(reverse("dashboard")).content.decode()
+    assert "will show up here once you have tried a few" in dashboard and "No weak signs" not in dashboard
+    assert "Practised on 0 days" in dashboard
