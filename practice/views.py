@@ -46,7 +46,7 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
     elif wait is not None:
         problem = ("throttled", f"That is a lot of clips in a short time: try again in {wait} seconds.")
     elif not form.is_valid():
-        problem = ("invalid_upload", "Choose a video file to upload.")
+        problem = ("invalid_upload", form.errors.get("video", ["Choose a video file to upload."])[0])
     else:
         try:
             attempt = attempt_create(

@@ -139,3 +139,19 @@ def test_result_waits_for_the_replay_drawn_after_the_grade(hamlet_client, graded
     assert "Drawing the side-by-side replay" in body["html"] and "Passed!" in body["html"]
     page = hamlet_client.get(reverse("attempt-detail", args=[graded.pk])).content.decode()
     assert 'http-equiv="refresh"' in page  # the page without script reloads until the replay is there
+
+
+def test_an_empty_file_is_called_empty(hamlet_client):
+    url = reverse("attempt-submit", args=["rain"])
+    empty = SimpleUploadedFile("clip.mp4", b"", content_type="video/mp4")
+    response = hamlet_client.post(url, {"video": empty}, headers={"accept": "application/json"})
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid_upload", "detail": "The file is empty: choose a video."}
+
+
+def test_the_model_that_graded_is_shown_to_staff_not_parents(hamlet_client, graded):
+    url = reverse("attempt-detail", args=[graded.pk])
+    assert "· model " not in hamlet_client.get(url).content.decode()
+    graded.learner.user.is_staff = True  # the same family, now also an admin of the site
+    graded.learner.user.save()
+    assert "· model gislr-kittu89-test" in hamlet_client.get(url).content.decode()
