@@ -75,7 +75,7 @@ class TutorialVideoAdmin(admin.ModelAdmin):
     list_display = (
         "__str__",
         "sign",
-        "duration_s",
+        "duration",
         "qa_status",
         "qa_rank",
         "qa_model_version",
@@ -97,7 +97,11 @@ class TutorialVideoAdmin(admin.ModelAdmin):
         "landmarks",
         "created_at",
     )
-    actions = ["recheck"]
+    actions = ["recheck", "mark_for_evaluation", "unmark_for_evaluation"]
+
+    @admin.display(description="Duration", ordering="duration_s")
+    def duration(self, obj):
+        return f"{obj.duration_s:.1f} s" if obj.duration_s else "–"
 
     def save_model(self, request, obj, form, change):
         new_file = "file" in form.changed_data
@@ -116,3 +120,15 @@ class TutorialVideoAdmin(admin.ModelAdmin):
         for tutorial in queryset:
             tutorial_queue_check(tutorial=tutorial)
         messages.info(request, f"Queued {queryset.count()} check(s).")
+
+    @admin.action(description="Use for model evaluation (the registry's evaluation set)")
+    def mark_for_evaluation(self, request, queryset):
+        count = queryset.update(is_evaluation=True)
+        messages.info(
+            request, f"{count} tutorial(s) marked for evaluation. Build a new evaluation set to use them."
+        )
+
+    @admin.action(description="Stop using for model evaluation")
+    def unmark_for_evaluation(self, request, queryset):
+        count = queryset.update(is_evaluation=False)
+        messages.info(request, f"{count} tutorial(s) no longer used for evaluation.")

@@ -216,11 +216,15 @@ def model_version_register_upload(
         if labels_file is not None:
             labels_path = Path(tmp) / LABELS_FILENAMES[0]
             _write_upload(labels_file, labels_path)
+        # Without a card, name it after the uploaded file, never after the temporary folder.
+        stem = Path(getattr(model_file, "name", "") or "").stem
+        name = "" if (card or {}).get("name") else (stem if stem not in ("", "model") else "uploaded-model")
         return model_version_register(
             model_path=model_path,
             labels_path=labels_path,
             card=card,
             version=version,
+            name=name,
             source=ModelVersion.Source.UPLOADED,
             notes=notes,
             input_aspect=input_aspect,

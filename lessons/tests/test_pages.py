@@ -131,3 +131,10 @@ def test_a_sign_url_in_another_case_leads_to_the_sign(hamlet_client, curriculum)
     assert hamlet_client.get("/signs/Hello/").url == reverse("sign-detail", args=["hello"])
     assert hamlet_client.get("/signs/tv/").url == reverse("sign-detail", args=["TV"])
     assert hamlet_client.get("/signs/Notasign/").status_code == 404
+
+
+def test_pages_have_a_favicon_that_is_served(client, curriculum):
+    from django.contrib.staticfiles import finders
+
+    assert 'rel="icon"' in client.get(reverse("home")).content.decode()
+    assert finders.find("img/favicon.svg")

@@ -115,3 +115,17 @@ def test_import_without_if_empty_refuses_a_missing_folder(curriculum, tmp_path):
 
     with pytest.raises(CommandError, match="No such folder"):
         call_command("import_tutorials", str(tmp_path / "absent"))
+
+
+def test_admins_mark_many_tutorials_for_evaluation_at_once(client, iago, curriculum, clip_folder):
+    tutorial_import_folder(folder=clip_folder)
+    client.force_login(iago.user)
+    ids = list(TutorialVideo.objects.values_list("pk", flat=True))
+    url = reverse("admin:lessons_tutorialvideo_changelist")
+
+    response = client.post(url, {"action": "mark_for_evaluation", "_selected_action": ids}, follow=True)
+
+    assert "2 tutorial(s) marked for evaluation" in response.content.decode()
+    assert TutorialVideo.objects.filter(is_evaluation=True).count() == 2
+    page = client.get(url).content.decode()
+    assert " s</td>" in page and "1.5348" not in page  # durations read as "2.2 s"

@@ -51,6 +51,14 @@ def test_upload_rejects_a_corrupt_file_and_registers_a_valid_one(iago_client, cu
     assert page.status_code == 200 and "0.5625" in page.content.decode()
 
 
+def test_an_upload_without_a_card_is_named_after_its_file(iago_client, curriculum, prabhanjan_dir):
+    data = (prabhanjan_dir / "model.tflite").read_bytes()
+    upload = SimpleUploadedFile("prabhanjan-v2.tflite", data)
+    iago_client.post(reverse("admin:registry_modelversion_upload"), {"file": upload})
+    mv = ModelVersion.objects.get()
+    assert (mv.name, mv.version) == ("prabhanjan-v2", f"prabhanjan-v2-{mv.sha256[:8]}")
+
+
 def test_activation_page_shows_the_gate_and_accepts_an_override(iago_client, registered):
     url = reverse("admin:registry_modelversion_activate")
     kittu = registered["kittu"]
