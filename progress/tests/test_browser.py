@@ -57,3 +57,9 @@ def test_dashboard_of_a_30_day_history(live_server, curriculum, hamlet, chromium
     page.wait_for_url("**/review/session/")
     assert page.get_by_role("heading", name="Practice session").is_visible()
     assert f"Sign 1 of 5: {weakest}" in page.locator(".lead").first.inner_text()
+
+    # On a phone (390 px) the page itself never scrolls sideways; a wide table scrolls inside its card.
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(live_server.url + "/dashboard/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SCREENSHOT_DIR / "dashboard-phone.png"), full_page=True)
