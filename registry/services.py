@@ -254,6 +254,7 @@ def model_version_register_shipped(*, activate_if_none: bool = True) -> ModelVer
     older_release = len(members) == 1 and members[0][0].source == ModelVersion.Source.SHIPPED
     if activate_if_none and (current is None or (older_release and members[0][0] != mv)):
         configuration_activate(members=[(mv, 1.0)], note="shipped model", override=True)
+        mv.refresh_from_db()  # now active
     return mv
 
 

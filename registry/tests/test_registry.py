@@ -342,6 +342,7 @@ def test_the_shipped_model_records_the_same_version_before_and_after_registratio
 
     card = json.loads((settings.SIGNLEARN_MODEL_DIR / "model_card.json").read_text())
     assert before == shipped.version == f"{card['name']} {card['version']}"  # "signlearn-seed 1.2.0"
+    assert shipped.status == ModelVersion.Status.ACTIVE
     assert active_predictor().version == before  # now the active configuration, same name on results
 
 
