@@ -35,6 +35,15 @@ def chromium_extra_args(fake_camera_clip) -> list[str]:
     ]
 
 
+def open_sign_page_as_hamlet(page, base_url: str) -> None:
+    """Log in through the real form, then open the practised sign's page."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", "hamlet")
+    page.fill("#id_password", "correct horse battery")
+    page.locator("form button[type=submit]").last.click()
+    page.goto(f"{base_url}/signs/{OWN_SIGN}/")
+
+
 def test_record_submit_and_see_the_graded_result(
     celery_worker, live_server, hamlet, rain_clip, chromium_page
 ):
@@ -49,11 +58,7 @@ def test_record_submit_and_see_the_graded_result(
             sign=Sign.objects.get(name=OWN_SIGN), file=File(fh, name=rain_clip.name), title="Rain"
         )
     page = chromium_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "hamlet")
-    page.fill("#id_password", "correct horse battery")
-    page.locator("form button[type=submit]").last.click()
-    page.goto(f"{live_server.url}/signs/{OWN_SIGN}/")
+    open_sign_page_as_hamlet(page, live_server.url)
 
     page.get_by_role("button", name="Turn on camera").click()
     page.wait_for_function("document.querySelector('[data-preview]').videoWidth > 0")
@@ -91,11 +96,7 @@ def test_after_a_refused_upload_the_camera_can_still_be_turned_on(
     not_a_video = tmp_path / "notes.mp4"
     not_a_video.write_bytes(b"these are my notes, not a video")
     page = chromium_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "hamlet")
-    page.fill("#id_password", "correct horse battery")
-    page.locator("form button[type=submit]").last.click()
-    page.goto(f"{live_server.url}/signs/{OWN_SIGN}/")
+    open_sign_page_as_hamlet(page, live_server.url)
 
     page.get_by_text("Or upload a video file").click()
     page.set_input_files("#id_video", str(not_a_video))
