@@ -1,9 +1,8 @@
-from .selectors import learner_active
+from .selectors import request_learner
 
 
 def active_learner(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    learner = request.active_learner if hasattr(request, "active_learner") else learner_active(user=user)
-    return {"active_learner": learner, "learners": list(user.learners.all())}
+    return {"active_learner": request_learner(request), "learners": list(user.learners.all())}

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import learner_active
+from accounts.selectors import request_learner
 from api.throttling import uploads_wait_seconds
 from lessons.models import Sign
 from signlearn.media import media_response
@@ -37,7 +37,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
     """Accept a clip (recorder or file input) and queue it; JSON for the script, a redirect without it."""
     sign = get_object_or_404(Sign, name=name)
-    learner = learner_active(user=request.user)
+    learner = request_learner(request)
     form = AttemptUploadForm(request.POST, request.FILES)
     problem = None
     wait = uploads_wait_seconds(request) if learner is not None else None

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Learner
-from accounts.selectors import learner_active
+from accounts.selectors import request_learner
 from lessons.models import Sign
 from practice.models import Attempt
 
@@ -30,7 +30,7 @@ SESSION_MAX_SIGNS = 20
 def _own_learner(request, learner_id: int | None) -> Learner:
     """The account's learner `learner_id` (404 for anyone else's), or the active one."""
     if learner_id is None:
-        learner = learner_active(user=request.user)
+        learner = request_learner(request)
         if learner is None:
             raise Http404("This account has no learner profile.")
         return learner
