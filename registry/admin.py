@@ -2,14 +2,14 @@
 one-click rollback, retraining, the attempt review screen and the monitoring charts."""
 
 import json
-import mimetypes
 from pathlib import Path
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from lessons.models import Sign
 from ml.inference import ModelValidationError
 from practice.models import Attempt
+from signlearn.media import media_response
 
 from . import charts, selectors, services
 from .forms import ActivationForm, ModelUploadForm, TrainingStartForm
@@ -227,7 +228,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         plot = Path(mv.file.path).parent / name
         if not plot.is_file():
             raise Http404
-        return FileResponse(open(plot, "rb"), content_type=mimetypes.guess_type(name)[0])
+        return media_response(request, File(open(plot, "rb")))
 
     @admin.action(description="Evaluate on the latest evaluation set")
     def evaluate_selected(self, request, queryset):

@@ -2,12 +2,15 @@
 15): staff status alone opens the admin, but cannot roll back the grading model, start training or label
 families' attempts."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from conftest import make_learner
-from registry.models import AttemptLabel, TrainingRun
+from registry.models import AttemptLabel, ModelVersion, TrainingRun
+from signlearn.tests.clips import PNG_1PX
 
 from .conftest import make_attempt, tiny_sequence_bytes
 from .test_export import set_consent
@@ -87,9 +90,30 @@ def test_staff_without_permissions_change_nothing(client, hamlet):
 )
 def test_admin_actions_need_the_permission_of_what_they_do(client, changelist, action, can_view):
     """Seeing a list is not enough to act on it: the action checks its own permission."""
-    from registry.models import ModelVersion
-
     version = ModelVersion.objects.create(version="v-test", name="test", sha256="0" * 64, size_bytes=1)
     client.force_login(staff_with(can_view))
     response = client.post(reverse(changelist), {"action": action, "_selected_action": [version.pk]})
     assert response.status_code == 403
+
+
+def test_a_training_plot_is_served_as_png_with_nosniff(client, settings):
+    """The plots go through the one media module too (type from the bytes, not the name)."""
+
+    from registry.models import ModelVersion
+
+    folder = Path(settings.MEDIA_ROOT) / "models" / "plot-test"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "curves.png").write_bytes(PNG_1PX)
+    version = ModelVersion.objects.create(
+        version="plot-test",
+        name="plot test",
+        sha256="0" * 64,
+        size_bytes=1,
+        file="models/plot-test/model.tflite",
+        card={"plots": ["curves.png"]},
+    )
+    client.force_login(staff_with("view_modelversion"))
+    response = client.get(reverse("admin:registry_modelversion_plot", args=[version.pk, "curves.png"]))
+    assert (response.status_code, response["Content-Type"]) == (200, "image/png")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == PNG_1PX

@@ -17,15 +17,11 @@ from conftest import make_learner
 from lessons.models import Lesson, Sign, TutorialVideo
 from practice.models import Attempt, AttemptResult
 
-from .clips import tiny_clip
+from .clips import PNG_1PX, tiny_clip
 
 pytestmark = pytest.mark.django_db
 
 ACTORS = ("anon", "other", "staff", "owner")
-PNG_1PX = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
-    b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
-)
 LOGIN = "login"  # 302 to the site's login page
 ADMIN_LOGIN = "admin login"  # 302 to the admin's login page
 
