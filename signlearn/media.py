@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from django.core.files import File
 from django.db import models
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
@@ -93,7 +93,10 @@ class SniffedFileField(models.FileField):
 def media_response(request: HttpRequest, file: File, *, cache: str = "private, max-age=3600") -> HttpResponse:
     """The stored file with a type sniffed from its bytes: the whole file (200) or the one byte range asked
     for (206); 416 for a range past the end. Unknown content is sent as an attachment, never inline."""
-    media_type = media_type_of_file(file)
+    try:
+        media_type = media_type_of_file(file)
+    except FileNotFoundError:
+        raise Http404("The stored file is missing.") from None
     size = file.size
     match = RANGE.match(request.headers.get("Range", "").strip())
     if not match or match.groups() == ("", ""):

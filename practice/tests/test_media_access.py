@@ -187,3 +187,11 @@ def test_the_access_log_is_read_only_and_for_superusers(client, hamlet, horatio,
         == 403
     )
     assert MediaAccess.objects.get().username == "horatio"
+
+
+def test_a_tutorial_whose_file_is_gone_is_404_not_500(hamlet_client):
+    tutorial = TutorialVideo(sign=Sign.objects.get(name="hello"), title="Hello")
+    tutorial.file.save("hello.mp4", ContentFile(tiny_clip("mp4")), save=True)
+    tutorial.file.storage.delete(tutorial.file.name)
+    assert hamlet_client.get(reverse("tutorial-media", args=[tutorial.pk])).status_code == 404
+    assert hamlet_client.get(reverse("api-tutorial-video", args=[tutorial.pk])).status_code == 404
