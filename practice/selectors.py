@@ -30,10 +30,13 @@ def attempt_visible(*, user: AbstractBaseUser, attempt_id: int) -> Attempt | Non
     """
     if not user.is_authenticated:
         return None
-    attempts = Attempt.objects.select_related("sign", "learner", "result")
-    if not user.has_perm(FAMILY_MEDIA_PERMISSION):
-        attempts = attempts.filter(learner__user=user)
-    return attempts.filter(pk=attempt_id).first()
+    attempt = Attempt.objects.select_related("sign", "learner", "result").filter(pk=attempt_id).first()
+    if attempt is None:
+        return None
+    # The owner first: a family polling its own attempt costs no permission queries.
+    if attempt.learner.user_id == user.pk or user.has_perm(FAMILY_MEDIA_PERMISSION):
+        return attempt
+    return None
 
 
 def attempts_recent(*, learner: Learner, sign: Sign | None = None, limit: int = 5) -> QuerySet[Attempt]:
