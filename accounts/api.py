@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import TIME_ZONE_CHOICES, Learner
+from .selectors import reads_other_families
 from .services import learner_create, learner_select, learner_update
 
 MIN_DAILY_GOAL, MAX_DAILY_GOAL = 10, 500  # same bounds as the profile form
@@ -104,11 +105,12 @@ class LearnerListView(generics.ListCreateAPIView):
 
 
 def learner_for_request(request, pk: int, *, write: bool) -> Learner:
-    """The owner reads and writes; staff may read any profile; everyone else gets 404."""
+    """The owner reads and writes; staff with accounts.view_learner may read any profile; everyone else
+    gets 404."""
     learner = get_object_or_404(Learner, pk=pk)
     if learner.user_id == request.user.pk:
         return learner
-    if request.user.is_staff:
+    if reads_other_families(user=request.user):
         if write:
             raise PermissionDenied("Staff can read other accounts' profiles but not change them.")
         return learner

@@ -25,3 +25,12 @@ def learner_active(*, user: AbstractBaseUser) -> Learner | None:
 
             learner_select(learner=learner)
     return learner
+
+
+def reads_other_families(*, user: AbstractBaseUser) -> bool:
+    """Whether `user` may read other accounts' learner profiles and figures (never act for them).
+
+    Staff status alone is not enough: it takes accounts.view_learner, the permission that also shows
+    learners in the admin. (Families' clips need practice.view_family_media on top.)
+    """
+    return user.has_perm("accounts.view_learner")

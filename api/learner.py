@@ -5,7 +5,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.permissions import SAFE_METHODS
 
 from accounts.models import Learner
-from accounts.selectors import learner_active
+from accounts.selectors import learner_active, reads_other_families
 
 from .exceptions import NoLearner
 
@@ -21,9 +21,9 @@ class LearnerQuerySerializer(serializers.Serializer):
 def request_learner(request) -> Learner:
     """The learner named by `?learner=<id>` or else the account's active one.
 
-    The account's own profiles are readable and writable. Staff may read any learner's figures but
-    never act for them (403); for everyone else another account's id is 404, exactly like an id that
-    does not exist, so ids reveal nothing.
+    The account's own profiles are readable and writable. Staff holding accounts.view_learner may read
+    any learner's figures but never act for them (403); for everyone else, staff status alone included,
+    another account's id is 404, exactly like an id that does not exist, so ids reveal nothing.
     """
     query = LearnerQuerySerializer(data=request.query_params)
     if not query.is_valid():
@@ -33,7 +33,7 @@ def request_learner(request) -> Learner:
         learner = Learner.objects.filter(pk=learner_id).first()
         if learner is not None and learner.user_id == request.user.pk:
             return learner
-        if learner is not None and request.user.is_staff:
+        if learner is not None and reads_other_families(user=request.user):
             if request.method not in SAFE_METHODS:
                 raise PermissionDenied("Staff can read other accounts' learners but not act for them.")
             return learner

@@ -1,9 +1,5 @@
 """API v1: signs with their tutorial videos, and the course with the learner's lesson states."""
 
-import mimetypes
-from pathlib import Path
-
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -16,16 +12,10 @@ from rest_framework.views import APIView
 
 from api.learner import LearnerQuerySerializer, request_learner
 from progress.rules import LessonState
+from signlearn.media import VIDEO_TYPES, media_response
 
 from .models import Lesson, Sign, TutorialVideo
 from .selectors import course_get, course_map, lesson_card, sign_list
-
-VIDEO_TYPES = {
-    ".mp4": "video/mp4",
-    ".webm": "video/webm",
-    ".mov": "video/quicktime",
-    ".mkv": "video/x-matroska",
-}
 
 
 class TutorialSerializer(serializers.ModelSerializer):
@@ -97,7 +87,7 @@ class SignDetailView(generics.RetrieveAPIView):
 
 @extend_schema(
     tags=["curriculum"],
-    responses={(200, media_type): OpenApiTypes.BINARY for media_type in sorted(set(VIDEO_TYPES.values()))},
+    responses={(200, video.content_type): OpenApiTypes.BINARY for video in VIDEO_TYPES},
 )
 class TutorialVideoView(APIView):
     """The tutorial clip itself. Signed-in learners only (the clips' licence allows no public serving)."""
@@ -106,9 +96,7 @@ class TutorialVideoView(APIView):
         tutorial = get_object_or_404(TutorialVideo, pk=pk)
         if not tutorial.file:
             raise NotFound("This tutorial has no video file.")
-        suffix = Path(tutorial.file.name).suffix.lower()
-        content_type = VIDEO_TYPES.get(suffix) or mimetypes.guess_type(tutorial.file.name)[0] or "video/mp4"
-        return FileResponse(tutorial.file.open("rb"), content_type=content_type)
+        return media_response(request, tutorial.file)
 
 
 class LessonSignSerializer(serializers.ModelSerializer):

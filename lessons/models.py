@@ -3,6 +3,8 @@ from pathlib import Path
 
 from django.db import models
 
+from signlearn.media import SniffedFileField
+
 from .validators import validate_clip_upload
 
 
@@ -87,7 +89,8 @@ def sign_label(name: str) -> str:
 
 
 def tutorial_upload_to(instance: "TutorialVideo", filename: str) -> str:
-    # A generated name: two uploads never overwrite each other, and names leak nothing.
+    # A generated name: two uploads never overwrite each other, and names leak nothing. `filename` is
+    # SniffedFileField's ("upload.mp4"): its extension was chosen by the file's bytes.
     return f"tutorials/{instance.sign.index:03d}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
@@ -99,7 +102,7 @@ class TutorialVideo(models.Model):
         FAILED = "failed", "Could not be processed"
 
     sign = models.ForeignKey(Sign, on_delete=models.CASCADE, related_name="tutorials")
-    file = models.FileField(upload_to=tutorial_upload_to, validators=[validate_clip_upload])
+    file = SniffedFileField(upload_to=tutorial_upload_to, validators=[validate_clip_upload])
     title = models.CharField(max_length=120, blank=True)
     source = models.CharField(
         max_length=200, blank=True, help_text="Where the clip comes from (for imports: the file name)."

@@ -87,7 +87,7 @@ def tutorial_media(request, tutorial_id: int):
     tutorial = get_object_or_404(TutorialVideo, pk=tutorial_id)
     if not tutorial.file:
         raise Http404
-    return media_response(request, tutorial.file, "video/mp4")
+    return media_response(request, tutorial.file)
 
 
 def sign_redirect(request, index: int):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Attempt, AttemptResult
+from .models import Attempt, AttemptResult, MediaAccess
 
 
 class AttemptResultInline(admin.StackedInline):
@@ -39,4 +39,31 @@ class AttemptAdmin(admin.ModelAdmin):
         return result.rank if result else None
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(MediaAccess)
+class MediaAccessAdmin(admin.ModelAdmin):
+    """The audit log of family media read by others: superusers read it, nobody edits it."""
+
+    list_display = ("accessed_at", "username", "attempt_number", "kind")
+    list_filter = ("kind",)
+    search_fields = ("username", "attempt_number")
+    date_hierarchy = "accessed_at"
+    readonly_fields = ("accessed_at", "user", "username", "attempt", "attempt_number", "kind")
+    fields = readonly_fields
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

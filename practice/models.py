@@ -1,14 +1,17 @@
 import uuid
 from pathlib import Path
 
+from django.conf import settings
 from django.db import models
 
 from accounts.models import Learner
 from lessons.models import Sign
+from signlearn.media import SniffedFileField
 
 
 def attempt_video_upload_to(instance: "Attempt", filename: str) -> str:
     # Generated names: concurrent uploads never collide and the path says nothing about the family.
+    # `filename` is SniffedFileField's ("upload.mp4"): its extension was chosen by the file's bytes.
     return f"attempts/video/{uuid.uuid4().hex}{Path(filename).suffix.lower() or '.bin'}"
 
 
@@ -54,7 +57,7 @@ class Attempt(models.Model):
     sign = models.ForeignKey(Sign, on_delete=models.PROTECT, related_name="attempts")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.VIDEO)
     is_review = models.BooleanField(default=False, help_text="Made from the review queue.")
-    video = models.FileField(upload_to=attempt_video_upload_to, blank=True)
+    video = SniffedFileField(upload_to=attempt_video_upload_to, blank=True)
     landmarks = models.FileField(upload_to=attempt_landmarks_upload_to, blank=True)
     # Skeleton-only renders (no camera pixels), kept after the raw clip is purged.
     replay = models.FileField(
@@ -77,6 +80,9 @@ class Attempt(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["learner", "-created_at"])]
+        # Staff status alone opens no family's clips: reading another account's media needs this, and
+        # every such read is logged (MediaAccess).
+        permissions = [("view_family_media", "Can view other families' practice clips and replays")]
 
     def __str__(self) -> str:
         return f"Attempt {self.pk} at {self.sign} ({self.status})"
@@ -107,3 +113,24 @@ class AttemptResult(models.Model):
 
     def __str__(self) -> str:
         return f"Result of attempt {self.attempt_id}: rank {self.rank}"
+
+
+class MediaAccess(models.Model):
+    """One read of an attempt's media by someone other than its owner (who, which attempt, when).
+
+    Snapshots of the user name and attempt id keep the record readable after either is deleted.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    username = models.CharField(max_length=150)
+    attempt = models.ForeignKey(Attempt, on_delete=models.SET_NULL, null=True, related_name="media_accesses")
+    attempt_number = models.PositiveIntegerField(help_text="The attempt's id, kept if it is deleted.")
+    kind = models.CharField(max_length=12)
+    accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-accessed_at", "-id"]
+        verbose_name_plural = "media accesses"
+
+    def __str__(self) -> str:
+        return f"{self.username} read the {self.kind} of attempt {self.attempt_number}"

@@ -17,21 +17,26 @@ from .feedback import detection_tips, rank_message
 from .models import Attempt
 
 MEDIA_KINDS = ("video", "replay", "thumbnail")
+FAMILY_MEDIA_PERMISSION = "practice.view_family_media"
 # The replay is rendered just after the grade is stored; pages wait this long for it to appear.
 REPLAY_WAIT = timedelta(seconds=60)
 
 
 def attempt_visible(*, user: AbstractBaseUser, attempt_id: int) -> Attempt | None:
-    """The attempt if `user` owns it (any profile of their account) or is staff; None otherwise.
+    """The attempt if `user` owns it (any profile of their account) or holds FAMILY_MEDIA_PERMISSION;
+    None otherwise. Staff status alone is not enough: a curriculum editor sees no family's clips.
 
     Views turn None into 404, so another family cannot even learn that the attempt exists.
     """
     if not user.is_authenticated:
         return None
-    attempts = Attempt.objects.select_related("sign", "learner", "result")
-    if not user.is_staff:
-        attempts = attempts.filter(learner__user=user)
-    return attempts.filter(pk=attempt_id).first()
+    attempt = Attempt.objects.select_related("sign", "learner", "result").filter(pk=attempt_id).first()
+    if attempt is None:
+        return None
+    # The owner first: a family polling its own attempt costs no permission queries.
+    if attempt.learner.user_id == user.pk or user.has_perm(FAMILY_MEDIA_PERMISSION):
+        return attempt
+    return None
 
 
 def attempts_recent(*, learner: Learner, sign: Sign | None = None, limit: int = 5) -> QuerySet[Attempt]:

@@ -1,7 +1,5 @@
 """Pages and small JSON endpoints of the practice panel (session auth; the public API is api.py)."""
 
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,16 +14,10 @@ from lessons.models import Sign
 from signlearn.media import media_response
 
 from .forms import AttemptUploadForm
+from .media_access import media_access_record
 from .models import Attempt
 from .selectors import attempt_media_file, attempt_summary, attempt_visible
 from .services import AttemptRejected, attempt_create
-
-MEDIA_TYPES = {
-    ".webm": "video/webm",
-    ".mp4": "video/mp4",
-    ".mov": "video/quicktime",
-    ".mkv": "video/x-matroska",
-}
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -94,16 +86,14 @@ def attempt_status(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 @require_GET
 def attempt_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """The clip, replay or thumbnail of an attempt: only for its owner or staff, 404 for anyone else."""
+    """The clip, replay or thumbnail of an attempt: for its owner, or staff allowed to read family media
+    (each such read is logged); 404 for anyone else."""
     attempt = attempt_visible(user=request.user, attempt_id=pk)
     file = attempt_media_file(attempt=attempt, kind=kind) if attempt else None
-    if file is None:
+    if file is None or not file.storage.exists(file.name):
         raise Http404
-    if not file.storage.exists(file.name):
-        raise Http404
-    suffix = "." + file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
-    content_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    return media_response(request, file, content_type)
+    media_access_record(user=request.user, attempt=attempt, kind=kind)
+    return media_response(request, file)
 
 
 def _status_payload(request: HttpRequest, attempt: Attempt) -> dict:

@@ -6,7 +6,7 @@ from functools import cached_property
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from accounts.models import Learner
 from accounts.selectors import request_learner
 from lessons.models import Sign
 from practice.models import Attempt
+from signlearn.media import media_response
 
 from . import charts
 from .selectors import family_overview, learner_dashboard, review_queue
@@ -90,7 +91,7 @@ def attempt_thumbnail(request, attempt_id: int):
     attempt = get_object_or_404(Attempt, pk=attempt_id, learner__user=request.user)
     if not attempt.thumbnail:
         raise Http404
-    return FileResponse(attempt.thumbnail.open("rb"), content_type="image/png")
+    return media_response(request, attempt.thumbnail)
 
 
 @login_required

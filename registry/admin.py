@@ -2,13 +2,14 @@
 one-click rollback, retraining, the attempt review screen and the monitoring charts."""
 
 import json
-import mimetypes
 from pathlib import Path
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from lessons.models import Sign
 from ml.inference import ModelValidationError
 from practice.models import Attempt
+from signlearn.media import media_response
 
 from . import charts, selectors, services
 from .forms import ActivationForm, ModelUploadForm, TrainingStartForm
@@ -29,6 +31,17 @@ from .models import (
     ModelVersion,
     TrainingRun,
 )
+
+
+def require_permission(request, model, action: str) -> None:
+    """403 unless the user holds Django's `action` permission (add, change, view) on `model`.
+
+    `admin_view` only checks `is_staff`, and any staff member (a curriculum editor) reaches these
+    screens: each custom view and action names the model permission of what it does.
+    """
+    opts = model._meta
+    if not request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}"):
+        raise PermissionDenied
 
 
 class ReadOnlyMixin:
@@ -120,12 +133,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         ]
         return own + super().get_urls()
 
-    def _require_change(self, request):
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-
     def upload_view(self, request):
-        self._require_change(request)
+        require_permission(request, ModelVersion, "add")
         form = ModelUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -154,7 +163,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/registry/upload.html", context)
 
     def activate_view(self, request):
-        self._require_change(request)
+        require_permission(request, ActiveConfiguration, "add")
         initial = {}
         for i, pk in enumerate(request.GET.get("ids", "").split(",")[: services.MAX_ENSEMBLE_MEMBERS]):
             if pk.isdigit():
@@ -201,6 +210,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/registry/activate.html", context)
 
     def monitoring_view(self, request):
+        require_permission(request, ModelVersion, "view")
         weeks = int(request.GET.get("weeks", "12")) if request.GET.get("weeks", "12").isdigit() else 12
         context = {
             **self.admin_site.each_context(request),
@@ -211,16 +221,18 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/registry/monitoring.html", context)
 
     def plot_view(self, request, pk, name):
+        require_permission(request, ModelVersion, "view")
         mv = get_object_or_404(ModelVersion, pk=pk)
         if name not in (mv.card.get("plots") or []) or name not in ("curves.png", "part_weights.png"):
             raise Http404
         plot = Path(mv.file.path).parent / name
         if not plot.is_file():
             raise Http404
-        return FileResponse(open(plot, "rb"), content_type=mimetypes.guess_type(name)[0])
+        return media_response(request, File(open(plot, "rb")))
 
     @admin.action(description="Evaluate on the latest evaluation set")
     def evaluate_selected(self, request, queryset):
+        require_permission(request, EvaluationRun, "add")
         if services.evaluation_set_latest() is None:
             self.message_user(request, "No evaluation set yet: build one first.", messages.ERROR)
             return
@@ -230,6 +242,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Activate (one = single model, several = ensemble)")
     def activate_selected(self, request, queryset):
+        require_permission(request, ActiveConfiguration, "add")
         ids = ",".join(
             str(pk) for pk in queryset.values_list("pk", flat=True)[: services.MAX_ENSEMBLE_MEMBERS]
         )
@@ -389,8 +402,9 @@ class ActiveConfigurationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def rollback_view(self, request):
-        if request.method != "POST" or not request.user.is_staff:
+        if request.method != "POST":
             raise PermissionDenied
+        require_permission(request, ActiveConfiguration, "add")
         try:
             configuration = services.configuration_rollback(user=request.user)
         except ValueError as exc:
@@ -401,6 +415,7 @@ class ActiveConfigurationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Activate this configuration again (roll back to it)")
     def reactivate(self, request, queryset):
+        require_permission(request, ActiveConfiguration, "add")
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one configuration.", messages.ERROR)
             return
@@ -421,8 +436,9 @@ class EvaluationSetAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return own + super().get_urls()
 
     def build_view(self, request):
-        if request.method != "POST" or not request.user.is_staff:
+        if request.method != "POST":
             raise PermissionDenied
+        require_permission(request, EvaluationSet, "add")
         try:
             evaluation_set, queued = services.evaluation_set_build_and_queue()
         except ValueError as exc:
@@ -512,8 +528,7 @@ class TrainingRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return own + super().get_urls()
 
     def start_view(self, request):
-        if not request.user.is_staff:
-            raise PermissionDenied
+        require_permission(request, TrainingRun, "add")
         form = TrainingStartForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             run = services.training_run_start(user=request.user, params=form.params())
@@ -553,8 +568,8 @@ class AttemptLabelAdmin(admin.ModelAdmin):
     def review_view(self, request):
         """Consented attempts that would not be exported on their own (not passed at rank 1): say which
         sign each really shows, or mark it unusable."""
-        if not request.user.is_staff:
-            raise PermissionDenied
+        require_permission(request, AttemptLabel, "add")
+        require_permission(request, AttemptLabel, "change")
         if request.method == "POST":
             attempt = get_object_or_404(
                 Attempt, pk=request.POST.get("attempt"), learner__training_consent=True

@@ -96,3 +96,21 @@ def test_refused_writes_change_nothing(world, hamlet, iago):
     iago.refresh_from_db()
     assert hamlet.display_name == "Hamlet" and hamlet.is_selected and iago.is_selected
     assert hamlet.attempts.count() == 1
+
+
+def test_staff_read_families_only_with_the_view_learner_permission(world, hamlet):
+    """Staff status alone reads no family (404, as for another family); accounts.view_learner reads."""
+    from django.contrib.auth.models import Permission
+
+    from conftest import make_learner
+
+    staff = make_learner("guildenstern", "Guildenstern")
+    staff.user.is_staff = True
+    staff.user.save()
+    client = token_client(staff)
+    urls = [f"/api/v1/learners/{world['learner']}/", f"/api/v1/progress/?learner={world['learner']}"]
+    assert [client.get(url).status_code for url in urls] == [404, 404]
+
+    staff.user.user_permissions.add(Permission.objects.get(codename="view_learner"))
+    assert [client.get(url).status_code for url in urls] == [200, 200]
+    assert client.patch(urls[0], {"daily_xp_goal": 60}, format="json").status_code == 403

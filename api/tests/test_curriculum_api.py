@@ -4,16 +4,18 @@ import pytest
 from django.core.files.base import ContentFile
 
 from lessons.models import Lesson, Sign, TutorialVideo
+from signlearn.tests.clips import tiny_clip
 
 from .conftest import graded_attempt
 
 pytestmark = pytest.mark.django_db
+CLIP = tiny_clip("mp4")
 
 
 @pytest.fixture
 def hello_tutorial(curriculum):
     tutorial = TutorialVideo(sign=Sign.objects.get(name="hello"), title="Hello, slowly", duration_s=2.5)
-    tutorial.file.save("hello.mp4", ContentFile(b"not really an mp4"), save=True)
+    tutorial.file.save("hello.mp4", ContentFile(CLIP), save=True)
     return tutorial
 
 
@@ -55,8 +57,8 @@ def test_sign_detail_has_its_tutorial_url_which_serves_the_clip(anon_api, hamlet
     assert anon_api.get(tutorial["url"]).status_code == 401  # clips are for signed-in learners
     response = hamlet_api.get(tutorial["url"])
     assert response.status_code == 200
-    assert response["Content-Type"] == "video/mp4"
-    assert b"".join(response.streaming_content) == b"not really an mp4"
+    assert response["Content-Type"] == "video/mp4" and response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == CLIP
     assert hamlet_api.get("/api/v1/tutorials/999999/video/").json()["code"] == "not_found"
 
 

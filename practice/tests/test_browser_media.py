@@ -1,0 +1,47 @@
+"""The probe of issue 14 (item 10) in a real Chromium: a valid MP4 with script in its title and an HTML
+page after it, uploaded as `x.html`, must play as video for its owner and staff, never run the script."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from conftest import make_learner
+from lessons.models import Sign
+from practice.models import Attempt
+from signlearn.tests.clips import tiny_clip
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
+
+PAYLOAD = "<script>window.pwned = document.domain; document.title = 'pwned'</script>"
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "correct horse battery")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.mark.parametrize("reader", ["hamlet", "horatio"])
+def test_an_uploaded_html_polyglot_plays_as_video_and_runs_no_script(
+    live_server, hamlet, chromium_page, reader
+):
+    if reader == "horatio":  # staff allowed to read family media
+        from django.contrib.auth.models import Permission
+
+        staff = make_learner("horatio", "Horatio").user
+        staff.is_staff = True
+        staff.save()
+        staff.user_permissions.add(Permission.objects.get(codename="view_family_media"))
+    attempt = Attempt.objects.create(learner=hamlet, sign=Sign.objects.get(name="hello"), status="graded")
+    polyglot = tiny_clip("mp4", title=PAYLOAD) + f"<html><body>{PAYLOAD}</body></html>".encode()
+    attempt.video.save("x.html", ContentFile(polyglot), save=True)
+
+    page = chromium_page
+    log_in(page, live_server.url, reader)
+    response = page.goto(live_server.url + reverse("attempt-media", args=[attempt.pk, "video"]))
+    assert response.headers["content-type"] == "video/mp4"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.pwned") is None and page.title() != "pwned"
