@@ -59,7 +59,7 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
             problem = (rejected.code, rejected.message)
     if problem:
         if _wants_json(request):
-            status = 429 if problem[0] == "throttled" else 400
+            status = {"throttled": 429, "too_large": 413}.get(problem[0], 400)
             return JsonResponse({"code": problem[0], "detail": problem[1]}, status=status)
         messages.error(request, problem[1])
         return redirect(reverse("sign-detail", args=[sign.name]) + "#practice")

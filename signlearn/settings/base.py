@@ -53,7 +53,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.security.SecurityMiddleware",  # nosniff, Referrer-Policy, HTTPS redirect
+    "signlearn.headers.ContentSecurityPolicyMiddleware",
+    # Before anything reads a body (the CSRF middleware parses POSTs): refuses it by its headers.
+    "signlearn.limits.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +68,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "signlearn.urls"
+CSRF_FAILURE_VIEW = "signlearn.errors.csrf_failure"
 WSGI_APPLICATION = "signlearn.wsgi.application"
 
 TEMPLATES = [
@@ -122,8 +126,18 @@ STORAGES = {
 # Media is never served as plain static files: views check ownership (lessons/practice views).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+
+# --- Request size policy ----------------------------------------------------------------------
+# signlearn.limits refuses a body from its Content-Length before it is read: a practice upload may be
+# SIGNLEARN_MAX_UPLOAD_BYTES (+1 MB of form), an admin upload SIGNLEARN_MAX_ADMIN_UPLOAD_BYTES, anything
+# else DATA_UPLOAD_MAX_MEMORY_SIZE. Within those, Django keeps files up to FILE_UPLOAD_MAX_MEMORY_SIZE
+# in memory and spools larger ones to a temporary file; form fields (not files) may total
+# DATA_UPLOAD_MAX_MEMORY_SIZE, so a long landmark sequence goes as a file or a JSON body, not a field.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+SIGNLEARN_MAX_ADMIN_UPLOAD_BYTES = int(os.environ.get("SIGNLEARN_MAX_ADMIN_UPLOAD_BYTES", 200 * 1024 * 1024))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SignLearn <no-reply@signlearn.local>")
@@ -209,6 +223,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Writes of views with a `throttle_scope` are rate limited per user (per IP when anonymous).
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
