@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .forms import LearnerForm, SignupForm
@@ -68,7 +69,9 @@ def profile_switch(request, learner_id: int):
     learner = get_object_or_404(Learner, pk=learner_id, user=request.user)
     learner_select(learner=learner)
     messages.info(request, f"Now learning as {learner.display_name}.")
-    next_url = request.POST.get("next") or "course-map"
-    if next_url.startswith("/") and not next_url.startswith("//"):
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(next_url)
     return redirect("course-map")
