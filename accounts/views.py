@@ -1,13 +1,35 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .forms import LearnerForm, SignupForm
+from .lockout import login_failure_record, login_lockout
 from .models import Learner
 from .services import learner_create, learner_select, learner_update, user_signup
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page; wrong passwords count per account and per address (accounts.lockout)."""
+
+    def post(self, request, *args, **kwargs):
+        lockout = login_lockout(username=self._username(), address=request.META.get("REMOTE_ADDR", ""))
+        if lockout is None:
+            return super().post(request, *args, **kwargs)
+        # An unbound form: validating it would check the password, which is exactly what is paused.
+        form = self.get_form_class()(request=request, initial={"username": self._username()})
+        return self.render_to_response(self.get_context_data(form=form, lockout=lockout), status=429)
+
+    def form_invalid(self, form):
+        if self._username():
+            login_failure_record(username=self._username(), address=self.request.META.get("REMOTE_ADDR", ""))
+        return super().form_invalid(form)
+
+    def _username(self) -> str:
+        return self.request.POST.get("username", "")[:150]
 
 
 def signup(request):

@@ -112,6 +112,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Wrong passwords (log-in page and API token) before that account, or that address, is locked for
+# what is left of the window (accounts.lockout).
+SIGNLEARN_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGNLEARN_LOGIN_FAILURES_PER_ACCOUNT", "10"))
+SIGNLEARN_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("SIGNLEARN_LOGIN_FAILURES_PER_ADDRESS", "50"))
+SIGNLEARN_LOGIN_WINDOW_SECONDS = int(os.environ.get("SIGNLEARN_LOGIN_WINDOW_SECONDS", "900"))
 LOGIN_REDIRECT_URL = "course-map"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -206,14 +211,22 @@ SIGNLEARN_GRADING_FPS = float(os.environ.get("SIGNLEARN_GRADING_FPS", "15")) or 
 SIGNLEARN_DEFAULT_DAILY_XP_GOAL = int(os.environ.get("SIGNLEARN_DEFAULT_DAILY_XP_GOAL", "50"))
 
 # --- Cache ------------------------------------------------------------------------------------
-# API throttle counters and page fragments. Per process by default; with several web processes or
-# machines point CACHE_URL at Redis so a rate limit is one limit, not one per process.
+# Throttle counters, log-in lockouts and page fragments. Shared by every process: a limit is one limit,
+# not one per gunicorn worker. A file cache under var/ by default (the processes of one machine); with
+# several machines point CACHE_URL at Redis. Never derived from CELERY_BROKER_URL: the cache is
+# cleared in tests, and a Redis cache clears its whole database.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHE_DIR = Path(os.environ.get("SIGNLEARN_CACHE_DIR", VAR_DIR / "cache"))
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL.startswith(("redis://", "rediss://"))
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CACHE_DIR),
+            # Culling past this drops entries, lockout counters included: far above real use.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
     )
 }
 
