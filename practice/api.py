@@ -103,7 +103,8 @@ class AttemptCreateSerializer(serializers.Serializer):
     video = serializers.FileField(required=False, help_text="A clip of one sign: 0.5-15 s, at most 50 MB.")
     landmarks = serializers.JSONField(
         required=False,
-        help_text="Instead of a video: an ISLR parquet file, or [frames][543][3] numbers/nulls (1-900 frames).",
+        help_text="Instead of a video: an ISLR parquet file, or [frames][543][3] numbers/nulls (1-900 frames; "
+        "as a JSON body or form field at most 5 MB, so a long sequence goes as a parquet file).",
     )
     is_review = serializers.BooleanField(required=False, default=False)
 

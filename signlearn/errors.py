@@ -17,7 +17,8 @@ def suspicious_request_refusal(exc: Exception | None) -> BodyRefusal:
         return BodyRefusal(
             413,
             "too_large",
-            f"The form fields are larger than {limit_mb} MB: send long landmark sequences as a file.",
+            f"The form fields or JSON body are larger than {limit_mb} MB: send a long landmark sequence "
+            "as a parquet file.",
         )
     if isinstance(exc, TooManyFieldsSent):
         return BodyRefusal(
