@@ -2,7 +2,13 @@
 a stable code (JSON for programs, a page for people), never a 500."""
 
 import json
+import os
+import re
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from conftest import REPO_DIR
 from signlearn.limits import MULTIPART_ALLOWANCE, body_refusal
 
 MB = 1024 * 1024
@@ -238,3 +245,48 @@ def test_a_csrf_failure_answers_json_clients_in_json(hamlet, curriculum):
     as_json = client.post(url, {"video": ""}, headers={"accept": "application/json"})
     assert (as_json.status_code, as_json.json()["code"]) == (403, "csrf_failed")
     assert client.post(url, {"video": ""})["Content-Type"].startswith("text/html")
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """The production web server as the container runs it (gunicorn.conf.py), on a free port, with a
+    TMPDIR of its own so any spooled body would show."""
+    spool = tmp_path / "tmpdir"
+    spool.mkdir()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CACHE_URL")},
+        "DJANGO_SETTINGS_MODULE": "signlearn.settings.base",
+        "DEBUG": "false",
+        "SIGNLEARN_VAR_DIR": str(tmp_path / "var"),
+        "TMPDIR": str(spool),
+    }
+    log_path = tmp_path / "gunicorn.log"
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "signlearn.wsgi:application",
+        "-c",
+        "gunicorn.conf.py",
+    ]
+    command += ["--bind", "127.0.0.1:0", "--workers", "2"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not (found := re.search(r"Listening at: (http://\S+)", log_path.read_text())):
+            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+        yield found[1], spool
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_gunicorn_refuses_a_200_mb_upload_unread_and_spools_nothing(gunicorn):
+    url, spool = gunicorn
+    headers = {"Content-Type": MULTIPART, "Accept": "text/html", "Cookie": "csrftoken=" + "a" * 32}
+    head = post_head(WEB_UPLOAD, host=urlsplit(url).netloc, headers=headers)
+    status, _, body = raw_request(url, head, body_sent=b"x" * (256 * 1024))
+    assert status == 413 and b"50 MB" in body
+    status, _, body = raw_request(url, "GET /healthz HTTP/1.1\nHost: 127.0.0.1\n", body_sent=b"")
+    assert status == 200  # the server is fine and reads the next client
+    assert list(spool.iterdir()) == []
