@@ -290,3 +290,10 @@ def test_gunicorn_refuses_a_200_mb_upload_unread_and_spools_nothing(gunicorn):
     status, _, body = raw_request(url, "GET /healthz HTTP/1.1\nHost: 127.0.0.1\n", body_sent=b"")
     assert status == 200  # the server is fine and reads the next client
     assert list(spool.iterdir()) == []
+
+
+def test_the_api_schema_documents_413_for_writes(client):
+    schema = client.get("/api/schema/", headers={"accept": "application/json"}).json()
+    upload = schema["paths"]["/api/v1/attempts/"]["post"]["responses"]["413"]
+    assert upload["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "413" not in schema["paths"]["/api/v1/attempts/"]["get"]["responses"]
