@@ -1,5 +1,5 @@
-"""Password guessing: wrong passwords counted per account and per client address, for the log-in page
-and the API's token endpoint alike.
+"""Password guessing: wrong passwords counted per account and per client address, for every password
+check (accounts.backends: the log-in page, the admin's, the API's token endpoint).
 
 After SIGNLEARN_LOGIN_FAILURES_PER_ACCOUNT wrong passwords for one username, or
 SIGNLEARN_LOGIN_FAILURES_PER_ADDRESS from one address, within SIGNLEARN_LOGIN_WINDOW_SECONDS of the

@@ -7,13 +7,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .forms import LearnerForm, SignupForm
-from .lockout import login_failure_record, login_lockout
+from .lockout import login_lockout
 from .models import Learner
 from .services import learner_create, learner_select, learner_update, user_signup
 
 
 class LoginView(auth_views.LoginView):
-    """Django's log-in page; wrong passwords count per account and per address (accounts.lockout)."""
+    """Django's log-in page, saying why a locked log-in is refused (the backend counts and enforces)."""
 
     def post(self, request, *args, **kwargs):
         lockout = login_lockout(username=self._username(), address=request.META.get("REMOTE_ADDR", ""))
@@ -22,11 +22,6 @@ class LoginView(auth_views.LoginView):
         # An unbound form: validating it would check the password, which is exactly what is paused.
         form = self.get_form_class()(request=request, initial={"username": self._username()})
         return self.render_to_response(self.get_context_data(form=form, lockout=lockout), status=429)
-
-    def form_invalid(self, form):
-        if self._username():
-            login_failure_record(username=self._username(), address=self.request.META.get("REMOTE_ADDR", ""))
-        return super().form_invalid(form)
 
     def _username(self) -> str:
         return self.request.POST.get("username", "")[:150]
@@ -44,7 +39,7 @@ def signup(request):
             display_name=form.cleaned_data["display_name"],
             time_zone=form.cleaned_data["time_zone"],
         )
-        login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, learner.user, backend="accounts.backends.LockoutModelBackend")
         messages.success(request, f"Welcome, {learner.display_name}! Your first lesson is ready.")
         return redirect("course-map")
     return render(request, "registration/signup.html", {"form": form})

@@ -4,11 +4,11 @@ from django.urls import resolve
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from accounts.lockout import Lockout, login_failure_record, login_lockout
+from accounts.lockout import Lockout, login_lockout
 
 from .serializers import CredentialsSerializer, TokenSerializer
 from .throttling import WriteRateThrottle
@@ -33,12 +33,7 @@ class TokenView(ObtainAuthToken):
         lockout = login_lockout(username=username, address=address)
         if lockout is not None:
             raise LoginLocked(lockout)
-        try:
-            return super().post(request, *args, **kwargs)
-        except ValidationError:
-            if username:
-                login_failure_record(username=username, address=address)
-            raise
+        return super().post(request, *args, **kwargs)  # the auth backend counts a wrong password
 
 
 class LoginLocked(APIException):

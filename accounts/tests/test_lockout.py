@@ -40,6 +40,22 @@ def test_a_hundred_wrong_passwords_then_the_right_one_does_not_log_in(client, ha
     assert int(locked["Retry-After"]) > 800
 
 
+def test_the_admin_log_in_is_the_same_door(client, iago, settings):
+    for i in range(settings.SIGNLEARN_LOGIN_FAILURES_PER_ACCOUNT):
+        client.post("/admin/login/", {"username": "iago", "password": f"guess {i}"}, REMOTE_ADDR="192.0.2.9")
+    client.post(
+        "/admin/login/?next=/admin/", {"username": "iago", "password": RIGHT}, REMOTE_ADDR="192.0.2.10"
+    )
+    assert "_auth_user_id" not in client.session
+    assert login_lockout(username="iago", address="192.0.2.11").scope == "account"
+
+
+def test_signing_up_logs_the_new_parent_in(client, curriculum):
+    form = {"username": "horatio", "email": "h@example.org", "password1": RIGHT, "password2": RIGHT}
+    client.post(reverse("signup"), {**form, "display_name": "Horatio", "time_zone": "UTC"})
+    assert client.get(reverse("course-map")).status_code == 200  # the session's backend is a listed one
+
+
 def test_the_lock_lifts_when_the_window_passes(client, hamlet, settings):
     settings.SIGNLEARN_LOGIN_WINDOW_SECONDS = 3
     started = time.monotonic()

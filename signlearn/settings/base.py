@@ -111,6 +111,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Checks the log-in lockout around every password check (accounts.backends).
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "login"
 # Wrong passwords (log-in page and API token) before that account, or that address, is locked for
 # what is left of the window (accounts.lockout).
