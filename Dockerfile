@@ -11,8 +11,9 @@ COPY requirements.txt requirements-nodeps.txt ./
 RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt
 COPY . .
 RUN SECRET_KEY=build-only-collectstatic-key-that-is-long-enough-0123456789abcdef \
+    SIGNLEARN_EXPORT_ID_SECRET=build-only-collectstatic-export-id-secret \
     python manage.py collectstatic --noinput -v0
 RUN useradd --create-home signlearn && mkdir -p /data && chown signlearn /data
 USER signlearn
 EXPOSE 8000
-CMD ["gunicorn", "signlearn.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+CMD ["gunicorn", "signlearn.wsgi:application", "-c", "gunicorn.conf.py"]

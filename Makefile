@@ -15,6 +15,9 @@ $(STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt
 	touch $(STAMP)
 
 ## Install, migrate, load the curriculum and start web + worker on the embedded default.
+## manage.py, wsgi.py and celery.py default to the production settings; `make run` names the development
+## ones (base), which every process runstack starts inherits.
+run: export DJANGO_SETTINGS_MODULE ?= signlearn.settings.base
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_curriculum

@@ -143,8 +143,15 @@ def chromium_page(tmp_path, chromium_extra_args):
         )
         page = context.pages[0] if context.pages else context.new_page()
         page.set_default_timeout(20_000)
+        # Every browser test also checks that the Content-Security-Policy blocked nothing on its pages.
+        blocked = []
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text and blocked.append(message.text),
+        )
         yield page
         context.close()
+        assert not blocked, f"the page broke its Content-Security-Policy: {blocked}"
     if previous is None:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:

@@ -1,12 +1,30 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .forms import LearnerForm, SignupForm
+from .lockout import login_lockout
 from .models import Learner
 from .services import learner_create, learner_select, learner_update, user_signup
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page, saying why a locked log-in is refused (the backend counts and enforces)."""
+
+    def post(self, request, *args, **kwargs):
+        lockout = login_lockout(username=self._username(), address=request.META.get("REMOTE_ADDR", ""))
+        if lockout is None:
+            return super().post(request, *args, **kwargs)
+        # An unbound form: validating it would check the password, which is exactly what is paused.
+        form = self.get_form_class()(request=request, initial={"username": self._username()})
+        return self.render_to_response(self.get_context_data(form=form, lockout=lockout), status=429)
+
+    def _username(self) -> str:
+        return self.request.POST.get("username", "")[:150]
 
 
 def signup(request):
@@ -21,7 +39,7 @@ def signup(request):
             display_name=form.cleaned_data["display_name"],
             time_zone=form.cleaned_data["time_zone"],
         )
-        login(request, learner.user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, learner.user, backend="accounts.backends.LockoutModelBackend")
         messages.success(request, f"Welcome, {learner.display_name}! Your first lesson is ready.")
         return redirect("course-map")
     return render(request, "registration/signup.html", {"form": form})
@@ -68,7 +86,9 @@ def profile_switch(request, learner_id: int):
     learner = get_object_or_404(Learner, pk=learner_id, user=request.user)
     learner_select(learner=learner)
     messages.info(request, f"Now learning as {learner.display_name}.")
-    next_url = request.POST.get("next") or "course-map"
-    if next_url.startswith("/") and not next_url.startswith("//"):
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(next_url)
     return redirect("course-map")

@@ -6,10 +6,13 @@ for validation failures. Programs branch on `code`; `detail` may be reworded at 
 
 import logging
 
+from django.core.exceptions import SuspiciousOperation
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
+
+from signlearn.errors import suspicious_request_refusal
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,9 @@ def _first_message(errors) -> str:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, SuspiciousOperation):  # Django refused to read the request (size, field count)
+        refusal = suspicious_request_refusal(exc)
+        return Response({"code": refusal.code, "detail": refusal.detail}, status=refusal.status)
     response = drf_exception_handler(exc, context)
     if response is None:
         # Not an API error: a bug. Log it with its traceback and still answer in the API's format.

@@ -1,6 +1,6 @@
 """OpenAPI generation: every operation documents the error responses it can really give.
 
-Clients (and schemathesis) then see the `{"code", "detail"}` body for 400/401/403/404/409/415/429
+Clients (and schemathesis) then see the `{"code", "detail"}` body for 400/401/403/404/409/413/415/429
 instead of undocumented status codes.
 """
 
@@ -22,6 +22,8 @@ class AutoSchema(SpectacularAutoSchema):
         filters = [p for p in self._get_parameters() if p["in"] == "query" and p["name"] != "page"]
         if unsafe or filters:
             codes.add("400")  # bad body, or a bad filter / query parameter
+        if unsafe:
+            codes.add("413")  # a body over its limit (signlearn.limits, DATA_UPLOAD_MAX_MEMORY_SIZE)
         if unsafe and self.get_request_serializer() is not None:
             codes.add("415")
         if self.view.get_authenticators():

@@ -1,7 +1,7 @@
 """The public API. Each app keeps its endpoints in `<app>/api.py`; the v1 routes are listed here."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
 from lessons import api as lessons_api
@@ -12,7 +12,7 @@ from .views import TokenView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
     # curriculum
     path("v1/signs/", lessons_api.SignListView.as_view(), name="api-sign-list"),

@@ -2,10 +2,13 @@
 
 from django.urls import resolve
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
+
+from accounts.lockout import Lockout, login_lockout
 
 from .serializers import CredentialsSerializer, TokenSerializer
 from .throttling import WriteRateThrottle
@@ -25,7 +28,23 @@ class TokenView(ObtainAuthToken):
         operation_id="auth_token_create",
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        username = str(request.data.get("username", ""))[:150] if isinstance(request.data, dict) else ""
+        address = request.META.get("REMOTE_ADDR", "")
+        lockout = login_lockout(username=username, address=address)
+        if lockout is not None:
+            raise LoginLocked(lockout)
+        return super().post(request, *args, **kwargs)  # the auth backend counts a wrong password
+
+
+class LoginLocked(APIException):
+    """Too many wrong passwords for the account or from the address (accounts.lockout)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "login_locked"
+
+    def __init__(self, lockout: Lockout):
+        super().__init__(lockout.message, code="login_locked")
+        self.wait = lockout.wait_seconds  # DRF answers it as Retry-After
 
 
 @extend_schema(exclude=True)

@@ -5,14 +5,13 @@ POST /api/v1/attempts/      multipart `sign` + `video` (or `landmarks` file: ISL
 GET  /api/v1/attempts/      the learner's attempts, newest first
 GET  /api/v1/attempts/<id>/ {"id", "sign", "status", "failure_reason", "result": {...} | null}
 
-Every refusal is 400 {"code", "detail"} with a stable code (unknown_sign, too_large,
-unreadable_video, too_short, too_long, invalid_landmarks, invalid); nothing a client sends is a 500.
+Every refusal is 400 {"code", "detail"} with a stable code (unknown_sign, unreadable_video, too_short,
+too_long, invalid_landmarks, invalid, parse_error, too_many_fields, too_many_files), or 413 too_large
+(411 length_required for a chunked body); nothing a client sends is a 500.
 """
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,6 +28,13 @@ class UploadRejected(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
     default_detail = "The upload was refused."
+
+
+class UploadTooLarge(UploadRejected):
+    """The clip is over SIGNLEARN_MAX_UPLOAD_BYTES (a body over it never gets here: signlearn.limits)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
 
 
 class TopSignSerializer(serializers.Serializer):
@@ -97,7 +103,8 @@ class AttemptCreateSerializer(serializers.Serializer):
     video = serializers.FileField(required=False, help_text="A clip of one sign: 0.5-15 s, at most 50 MB.")
     landmarks = serializers.JSONField(
         required=False,
-        help_text="Instead of a video: an ISLR parquet file, or [frames][543][3] numbers/nulls (1-900 frames).",
+        help_text="Instead of a video: an ISLR parquet file, or [frames][543][3] numbers/nulls (1-900 frames; "
+        "as a JSON body or form field at most 5 MB, so a long sequence goes as a parquet file).",
     )
     is_review = serializers.BooleanField(required=False, default=False)
 
@@ -111,7 +118,6 @@ class AttemptListCreateView(generics.ListAPIView):
     """The learner's attempts (GET) and new attempts (POST, answered 202 while grading runs)."""
 
     serializer_class = AttemptSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
     throttle_scope = "uploads"
     uses_learner = True
 
@@ -126,10 +132,6 @@ class AttemptListCreateView(generics.ListAPIView):
     @extend_schema(request=AttemptCreateSerializer, responses={202: AttemptCreatedSerializer})
     def post(self, request, *args, **kwargs):
         learner = request_learner(request)
-        content_length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if content_length > settings.SIGNLEARN_MAX_UPLOAD_BYTES + 1024 * 1024:
-            limit_mb = settings.SIGNLEARN_MAX_UPLOAD_BYTES // (1024 * 1024)
-            raise UploadRejected(f"The upload is larger than {limit_mb} MB.", code="too_large")
         if not isinstance(request.data, dict):
             raise UploadRejected("Send a JSON object or a multipart form.", code="invalid")
         sign_name = request.data.get("sign")
@@ -160,7 +162,8 @@ class AttemptListCreateView(generics.ListAPIView):
                     "Send a `video` file, a `landmarks` file, or JSON `landmarks`.", code="invalid"
                 )
         except AttemptRejected as rejected:
-            raise UploadRejected(rejected.message, code=rejected.code) from rejected
+            refused = UploadTooLarge if rejected.code == "too_large" else UploadRejected
+            raise refused(rejected.message, code=rejected.code) from rejected
         except LandmarksInvalid as invalid:
             raise UploadRejected(str(invalid), code=invalid.code) from invalid
         return Response({"id": attempt.pk, "status": attempt.status}, status=status.HTTP_202_ACCEPTED)

@@ -29,7 +29,7 @@ def landmarks_from_json(value) -> np.ndarray:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: nested ~1000 deep
             raise LandmarksInvalid("`landmarks` is not valid JSON.") from error
     if not isinstance(value, list):
         raise LandmarksInvalid("`landmarks` must be a list of frames, each 543 points of [x, y, z].")
@@ -53,7 +53,7 @@ def landmarks_from_file(upload) -> np.ndarray:
         return landmarks_check(array)
     try:
         value = json.loads(content)
-    except (UnicodeDecodeError, ValueError) as error:
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise LandmarksInvalid("The landmarks file is neither ISLR parquet nor JSON.") from error
     if isinstance(value, dict):
         value = value.get("landmarks")

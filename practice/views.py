@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.selectors import request_learner
 from api.throttling import uploads_wait_seconds
 from lessons.models import Sign
+from signlearn.limits import wants_json
 from signlearn.media import media_response
 
 from .forms import AttemptUploadForm
@@ -20,15 +21,16 @@ from .selectors import attempt_media_file, attempt_summary, attempt_visible
 from .services import AttemptRejected, attempt_create
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 @login_required
 @require_POST
 def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
     """Accept a clip (recorder or file input) and queue it; JSON for the script, a redirect without it."""
-    sign = get_object_or_404(Sign, name=name)
+    # A NUL byte can name no sign, and PostgreSQL refuses it in a query.
+    sign = Sign.objects.filter(name=name).first() if "\x00" not in name else None
+    if sign is None:
+        if wants_json(request):
+            return JsonResponse({"code": "unknown_sign", "detail": "No such sign."}, status=404)
+        raise Http404
     learner = request_learner(request)
     form = AttemptUploadForm(request.POST, request.FILES)
     problem = None
@@ -50,12 +52,12 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
         except AttemptRejected as rejected:
             problem = (rejected.code, rejected.message)
     if problem:
-        if _wants_json(request):
-            status = 429 if problem[0] == "throttled" else 400
+        if wants_json(request):
+            status = {"throttled": 429, "too_large": 413}.get(problem[0], 400)
             return JsonResponse({"code": problem[0], "detail": problem[1]}, status=status)
         messages.error(request, problem[1])
         return redirect(reverse("sign-detail", args=[sign.name]) + "#practice")
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(_status_payload(request, attempt), status=202)
     return redirect("attempt-detail", pk=attempt.pk)
 

@@ -597,12 +597,14 @@ def configuration_rollback(*, user=None, to: ActiveConfiguration | None = None) 
 
 def anonymous_learner_id(learner_id: int) -> int:
     """A stable participant id that does not reveal the learner (keyed hash of the primary key)."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"learner:{learner_id}".encode(), hashlib.sha256).digest()
+    key = settings.SIGNLEARN_EXPORT_ID_SECRET.encode()
+    digest = hmac.new(key, f"learner:{learner_id}".encode(), hashlib.sha256).digest()
     return LEARNER_ID_OFFSET + int.from_bytes(digest[:8], "big") % LEARNER_ID_OFFSET
 
 
 def anonymous_sequence_id(attempt_id: int) -> int:
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"attempt:{attempt_id}".encode(), hashlib.sha256).digest()
+    key = settings.SIGNLEARN_EXPORT_ID_SECRET.encode()
+    digest = hmac.new(key, f"attempt:{attempt_id}".encode(), hashlib.sha256).digest()
     return LEARNER_ID_OFFSET + int.from_bytes(digest[:8], "big") % LEARNER_ID_OFFSET
 
 

@@ -4,7 +4,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "signlearn.settings.base")
+# Unset means production (it refuses to start without real secrets); `make run` and the tests name
+# their settings module explicitly.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "signlearn.settings.production")
 
 app = Celery("signlearn")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -5,6 +5,8 @@ from api.views import NotFoundView
 
 from . import health
 
+handler400 = "signlearn.errors.bad_request"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -61,6 +61,24 @@ def test_cannot_switch_to_another_familys_profile(hamlet_client, hamlet, ophelia
     assert hamlet_client.get(reverse("profile-edit", args=[ophelia.pk])).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/progress/", "/progress/"),
+        ("http://testserver/review/", "http://testserver/review/"),  # this site, absolute
+        ("", "/learn/"),
+        ("//evil.example/", "/learn/"),
+        ("/\\evil.example/", "/learn/"),  # browsers read a backslash as a slash
+        ("https://evil.example/", "/learn/"),
+        ("javascript:alert(1)", "/learn/"),
+    ],
+)
+def test_switching_profile_returns_only_to_this_site(hamlet_client, hamlet, next_url, lands_on):
+    response = hamlet_client.post(reverse("profile-switch", args=[hamlet.pk]), {"next": next_url})
+    assert response.status_code == 302
+    assert response.url == lands_on.replace("/learn/", reverse("course-map"))
+
+
 def test_duplicate_profile_name_is_refused(hamlet_client, hamlet):
     response = hamlet_client.post(
         reverse("profiles"), {"display_name": "Hamlet", "time_zone": "UTC", "daily_xp_goal": 50}

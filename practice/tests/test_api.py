@@ -120,7 +120,7 @@ def test_bad_videos_are_400_with_their_reason(api, bad_clips, clip, code):
 def test_oversized_video_is_too_large(api, rain_clip, settings):
     settings.SIGNLEARN_MAX_UPLOAD_BYTES = 10_000
     response = api.post("/api/v1/attempts/", {"sign": "rain", "video": video(rain_clip)}, format="multipart")
-    assert (response.status_code, response.json()["code"]) == (400, "too_large")
+    assert (response.status_code, response.json()["code"]) == (413, "too_large")
 
 
 def test_malformed_json_body_is_400(api):

@@ -13,6 +13,7 @@ from ml.islr_io import read_kaggle_dataset
 from registry.services import (
     TUTORIAL_PARTICIPANT_ID,
     anonymous_learner_id,
+    anonymous_sequence_id,
     attempt_label_set,
     training_data_export,
 )
@@ -100,3 +101,12 @@ def test_export_command_refuses_a_non_empty_folder(practice_history, tmp_path, c
 
     with pytest.raises(CommandError, match="is not empty"):
         call_command("export_training_data", "-o", str(tmp_path / "out"))
+
+
+def test_export_ids_are_keyed_by_their_own_secret_not_the_secret_key(settings):
+    settings.SIGNLEARN_EXPORT_ID_SECRET = "export-ids-" + "x" * 32
+    before = (anonymous_learner_id(7), anonymous_sequence_id(7))
+    settings.SECRET_KEY = "a-rotated-secret-key-" + "y" * 40
+    assert (anonymous_learner_id(7), anonymous_sequence_id(7)) == before  # rotating SECRET_KEY keeps them
+    settings.SIGNLEARN_EXPORT_ID_SECRET = "another-export-secret-" + "z" * 32
+    assert anonymous_learner_id(7) != before[0] and anonymous_sequence_id(7) != before[1]

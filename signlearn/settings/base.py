@@ -28,6 +28,11 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", True)
 # The embedded default is for a developer's machine only; production settings refuse this key.
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-embedded-default-key-change-me")
+# Keys the pseudonymous learner and sequence ids of training exports (registry.services): its own
+# secret, so rotating SECRET_KEY (sessions, tokens) does not change every exported id.
+SIGNLEARN_EXPORT_ID_SECRET = os.environ.get(
+    "SIGNLEARN_EXPORT_ID_SECRET", "insecure-embedded-export-id-secret"
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -53,7 +58,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.security.SecurityMiddleware",  # nosniff, Referrer-Policy, HTTPS redirect
+    "signlearn.headers.ContentSecurityPolicyMiddleware",
+    # Before anything reads a body (the CSRF middleware parses POSTs): refuses it by its headers.
+    "signlearn.limits.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +73,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "signlearn.urls"
+CSRF_FAILURE_VIEW = "signlearn.errors.csrf_failure"
 WSGI_APPLICATION = "signlearn.wsgi.application"
 
 TEMPLATES = [
@@ -102,7 +111,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Checks the log-in lockout around every password check (accounts.backends).
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "login"
+# Wrong passwords (log-in page and API token) before that account, or that address, is locked for
+# what is left of the window (accounts.lockout).
+SIGNLEARN_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("SIGNLEARN_LOGIN_FAILURES_PER_ACCOUNT", "10"))
+SIGNLEARN_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("SIGNLEARN_LOGIN_FAILURES_PER_ADDRESS", "50"))
+SIGNLEARN_LOGIN_WINDOW_SECONDS = int(os.environ.get("SIGNLEARN_LOGIN_WINDOW_SECONDS", "900"))
 LOGIN_REDIRECT_URL = "course-map"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -122,8 +138,18 @@ STORAGES = {
 # Media is never served as plain static files: views check ownership (lessons/practice views).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+
+# --- Request size policy ----------------------------------------------------------------------
+# signlearn.limits refuses a body from its Content-Length before it is read: a practice upload may be
+# SIGNLEARN_MAX_UPLOAD_BYTES (+1 MB of form), an admin upload SIGNLEARN_MAX_ADMIN_UPLOAD_BYTES, anything
+# else DATA_UPLOAD_MAX_MEMORY_SIZE. Within those, Django keeps files up to FILE_UPLOAD_MAX_MEMORY_SIZE
+# in memory and spools larger ones to a temporary file; form fields (not files) may total
+# DATA_UPLOAD_MAX_MEMORY_SIZE, so a long landmark sequence goes as a file or a JSON body, not a field.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+SIGNLEARN_MAX_ADMIN_UPLOAD_BYTES = int(os.environ.get("SIGNLEARN_MAX_ADMIN_UPLOAD_BYTES", 200 * 1024 * 1024))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SignLearn <no-reply@signlearn.local>")
@@ -187,14 +213,22 @@ SIGNLEARN_GRADING_FPS = float(os.environ.get("SIGNLEARN_GRADING_FPS", "15")) or 
 SIGNLEARN_DEFAULT_DAILY_XP_GOAL = int(os.environ.get("SIGNLEARN_DEFAULT_DAILY_XP_GOAL", "50"))
 
 # --- Cache ------------------------------------------------------------------------------------
-# API throttle counters and page fragments. Per process by default; with several web processes or
-# machines point CACHE_URL at Redis so a rate limit is one limit, not one per process.
+# Throttle counters, log-in lockouts and page fragments. Shared by every process: a limit is one limit,
+# not one per gunicorn worker. A file cache under var/ by default (the processes of one machine); with
+# several machines point CACHE_URL at Redis. Never derived from CELERY_BROKER_URL: the cache is
+# cleared in tests, and a Redis cache clears its whole database.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHE_DIR = Path(os.environ.get("SIGNLEARN_CACHE_DIR", VAR_DIR / "cache"))
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL.startswith(("redis://", "rediss://"))
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CACHE_DIR),
+            # Culling past this drops entries, lockout counters included: far above real use.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
     )
 }
 
@@ -209,6 +243,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Writes of views with a `throttle_scope` are rate limited per user (per IP when anonymous).
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {

@@ -11,6 +11,12 @@ DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
     raise ImproperlyConfigured("Set SECRET_KEY to a long random value in production.")
+SIGNLEARN_EXPORT_ID_SECRET = os.environ.get("SIGNLEARN_EXPORT_ID_SECRET", "")
+if len(SIGNLEARN_EXPORT_ID_SECRET) < 32 or SIGNLEARN_EXPORT_ID_SECRET.startswith("insecure"):
+    raise ImproperlyConfigured(
+        "Set SIGNLEARN_EXPORT_ID_SECRET to a long random value in production (it keys the ids of "
+        "training exports: keep it when you rotate SECRET_KEY)."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

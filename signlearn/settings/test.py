@@ -7,6 +7,8 @@ from pathlib import Path
 # A broker folder per test session (worker processes it starts inherit the variable), so concurrent
 # sessions and a local `make run` never take each other's messages. Read by base.py.
 os.environ.setdefault("SIGNLEARN_BROKER_DIR", tempfile.mkdtemp(prefix="signlearn-test-broker-"))
+# Likewise a cache folder per session, shared with the processes it starts (cleared between tests).
+os.environ.setdefault("SIGNLEARN_CACHE_DIR", tempfile.mkdtemp(prefix="signlearn-test-cache-"))
 
 from .base import *  # noqa: E402, F403
 

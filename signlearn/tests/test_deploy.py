@@ -81,13 +81,24 @@ def test_health_check_urls_exist():
         resolve(path)
 
 
+PRODUCTION_SECRETS = {
+    "SECRET_KEY": "a-production-secret-that-is-long-and-random-enough-for-django-0123456789",
+    "SIGNLEARN_EXPORT_ID_SECRET": "a-production-export-id-secret-0123456789",
+}
+
+
+def without_settings_module(**extra: str) -> dict[str, str]:
+    """This environment as a shell that never set DJANGO_SETTINGS_MODULE (nor the secrets) has it."""
+    drop = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", *PRODUCTION_SECRETS}
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
+
+
 def test_production_settings_pass_the_deploy_check():
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "signlearn.settings.production",
-        "SECRET_KEY": "a-production-secret-that-is-long-and-random-enough-for-django-0123456789",
-        "ALLOWED_HOSTS": "signlearn.example.org",
-    }
+    env = without_settings_module(
+        DJANGO_SETTINGS_MODULE="signlearn.settings.production",
+        ALLOWED_HOSTS="signlearn.example.org",
+        **PRODUCTION_SECRETS,
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO_DIR,
@@ -99,8 +110,16 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_refuses_the_embedded_secret_key():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "signlearn.settings.production", "SECRET_KEY": ""}
+@pytest.mark.parametrize(
+    ("missing", "secrets"),
+    [
+        ("SECRET_KEY", {"SIGNLEARN_EXPORT_ID_SECRET": PRODUCTION_SECRETS["SIGNLEARN_EXPORT_ID_SECRET"]}),
+        ("SECRET_KEY", {**PRODUCTION_SECRETS, "SECRET_KEY": "insecure-embedded-default-key-change-me" * 2}),
+        ("SIGNLEARN_EXPORT_ID_SECRET", {"SECRET_KEY": PRODUCTION_SECRETS["SECRET_KEY"]}),
+    ],
+)
+def test_production_refuses_missing_or_public_secrets(missing, secrets):
+    env = without_settings_module(DJANGO_SETTINGS_MODULE="signlearn.settings.production", **secrets)
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=REPO_DIR,
@@ -109,7 +128,47 @@ def test_production_refuses_the_embedded_secret_key():
         text=True,
         timeout=120,
     )
-    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+    assert result.returncode != 0 and f"Set {missing}" in result.stderr
+
+
+# Each entry point with DJANGO_SETTINGS_MODULE unset: production, which refuses to start without secrets.
+ENTRY_POINTS = {
+    "manage.py": [sys.executable, "manage.py", "check"],
+    "wsgi.py": [sys.executable, "-c", "import signlearn.wsgi"],
+    "celery.py": [sys.executable, "-m", "celery", "-A", "signlearn", "inspect", "ping", "--timeout", "1"],
+}
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_entry_points_default_to_the_production_settings(entry):
+    result = subprocess.run(
+        ENTRY_POINTS[entry],
+        cwd=REPO_DIR,
+        env=without_settings_module(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "Set SECRET_KEY" in result.stdout + result.stderr, result.stderr[-2000:]
+
+
+def test_development_commands_name_the_development_settings():
+    makefile = (REPO_DIR / "Makefile").read_text()
+    assert "run: export DJANGO_SETTINGS_MODULE ?= signlearn.settings.base" in makefile
+    readme = (REPO_DIR / "README.md").read_text()
+    assert "export DJANGO_SETTINGS_MODULE=signlearn.settings.base" in readme
+
+
+def test_gunicorn_runs_with_the_projects_config():
+    config = {}
+    exec((REPO_DIR / "gunicorn.conf.py").read_text(), config)  # noqa: S102 (our own config file)
+    assert config["worker_class"] == "sync"  # closes each connection: an unread body is never reused
+    assert (
+        config["limit_request_line"] and config["limit_request_fields"] and config["limit_request_field_size"]
+    )
+    assert "-c gunicorn.conf.py" in " ".join(command_of("web"))
+    dockerfile = (REPO_DIR / "Dockerfile").read_text()
+    assert '"gunicorn", "signlearn.wsgi:application", "-c", "gunicorn.conf.py"' in dockerfile
 
 
 def project_commands() -> list[tuple[str, str]]:
