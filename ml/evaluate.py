@@ -19,13 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.conditions import CONDITIONS, LANDMARK_CONDITIONS
+from ml.conditions import CONDITIONS, LANDMARK_CONDITIONS, RECORDED
 from ml.configuration import configuration_ensemble, read_configuration
 from ml.dataset_build import (
     build_dataset,
     clip_row,
-    default_dataset_dir,
-    islr_dir,
     list_clips,
     load_sign_map,
     read_rows,
@@ -34,7 +32,7 @@ from ml.dataset_build import (
 from ml.ensemble import Ensemble, MirrorAveraged
 from ml.inference import MODEL_FILENAME, EmptyLandmarksError, SignClassifier, default_model_dir
 from ml.islr_io import read_sequence
-from ml.robustness import sample_clips
+from ml.robustness import condition_cache, sample_clips
 from ml.video import VideoError, probe_video
 
 BASELINES = ("knn-dtw",)
@@ -413,8 +411,4 @@ def _frame_aspect(path: Path) -> float | None:
 
 
 def _default_cache(videos: Path, fps: float | None = None) -> Path:
-    if videos.resolve() == (islr_dir() / "videos").resolve():
-        folder = default_dataset_dir()
-    else:
-        folder = default_dataset_dir().parent / videos.resolve().name
-    return folder.with_name(f"{folder.name}-{fps:g}fps") if fps else folder
+    return condition_cache(videos, fps, RECORDED)
