@@ -62,7 +62,11 @@ def test_the_shipped_configuration_is_registered_activated_and_grades_real_clips
     assert configuration.combine == shipped.combine
     assert configuration.label == before == active_predictor().version  # results name the same models
     for (mv, weight), member in zip(registration.members, shipped.members, strict=True):
-        assert (mv.source, mv.status, weight) == (ModelVersion.Source.SHIPPED, ModelVersion.Status.ACTIVE, 1.0)
+        assert (mv.source, mv.status, weight) == (
+            ModelVersion.Source.SHIPPED,
+            ModelVersion.Status.ACTIVE,
+            1.0,
+        )
         assert mv.input_aspect == member.input_aspect
         classifier = model_version_classifier(model_version=mv)
         assert classifier.adapter.name == (member.adapter or "kaggle")  # read back from the stored card
