@@ -2,14 +2,16 @@
 
 The shipped model folder (ml/models/, or SIGNLEARN_MODEL_DIR) holds `configuration.json`:
 
-    {"name": "signlearn-default", "version": "2.0.0", "combine": "mean",
+    {"name": "signlearn-default", "version": "2.0.0", "combine": "mean", "test_time_mirror": true,
      "members": [{"path": ".", "weight": 1.0},
                  {"path": "gislr-prabhanjan", "weight": 1.0, "input_aspect": 0.5625},
                  {"path": "sentisign-66", "weight": 1.0, "adapter": "sentisign-66"}]}
 
 Member paths are relative to the folder ("." is the folder's own model.tflite); `input_aspect` is the
 width / height of the video the member learnt from, `adapter` how it is fed (ml.adapters; default: its
-card's, else detected). A folder without the file is a configuration of its own model alone. The
+card's, else detected); `test_time_mirror` (for every member, or per member) averages each member's
+scores on the sequence and on its mirror, so a left-handed parent is graded as a right-handed one.
+A folder without the file is a configuration of its own model alone. The
 registry registers and activates exactly this (registry.services.model_version_register_shipped),
 and `python -m ml evaluate --shipped` scores exactly this.
 """
@@ -37,6 +39,7 @@ class Member:
     weight: float = 1.0
     input_aspect: float | None = None
     adapter: str | None = None
+    test_time_mirror: bool = False
 
     @property
     def model_path(self) -> Path:
@@ -69,7 +72,13 @@ def read_configuration(folder: str | Path) -> Configuration:
             name=str(card.get("name") or folder.name),
             version=str(card.get("version") or ""),
             combine=COMBINE_MEAN,
-            members=(Member(folder=folder, input_aspect=card.get("input_aspect")),),
+            members=(
+                Member(
+                    folder=folder,
+                    input_aspect=card.get("input_aspect"),
+                    test_time_mirror=bool(card.get("test_time_mirror", False)),
+                ),
+            ),
             folder=folder,
         )
     try:
@@ -80,6 +89,7 @@ def read_configuration(folder: str | Path) -> Configuration:
                 weight=float(m.get("weight", 1.0)),
                 input_aspect=float(m["input_aspect"]) if m.get("input_aspect") else None,
                 adapter=m.get("adapter") or None,
+                test_time_mirror=bool(m.get("test_time_mirror", raw.get("test_time_mirror", False))),
             )
             for m in raw["members"]
         )
@@ -112,11 +122,14 @@ _lock = threading.Lock()
 
 def member_classifier(member: Member) -> SignClassifier:
     """The process-wide classifier of one member (model file, video shape and adapter), built once."""
-    key = (member.folder.resolve(), member.input_aspect, member.adapter)
+    key = (member.folder.resolve(), member.input_aspect, member.adapter, member.test_time_mirror)
     with _lock:
         if key not in _classifiers:
             _classifiers[key] = SignClassifier(
-                member.model_path, input_aspect=member.input_aspect, adapter=member.adapter
+                member.model_path,
+                input_aspect=member.input_aspect,
+                adapter=member.adapter,
+                test_time_mirror=member.test_time_mirror,
             )
         return _classifiers[key]
 

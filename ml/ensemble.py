@@ -124,14 +124,11 @@ class MirrorAveraged:
 
     def probabilities(self, data, *, frame_aspect: float | None = None) -> np.ndarray:
         from ml.inference import as_landmark_array
-        from ml.mirror import mirror_sequence
+        from ml.mirror import mirror_average
 
-        array = as_landmark_array(data)
-        both = [
-            self.predictor.probabilities(x, frame_aspect=frame_aspect)
-            for x in (array, mirror_sequence(array))
-        ]
-        return combine_probabilities(both, [1.0, 1.0], COMBINE_MEAN)
+        return mirror_average(
+            lambda x: self.predictor.probabilities(x, frame_aspect=frame_aspect), as_landmark_array(data)
+        )
 
     def top_k(self, data, k: int = 10, *, frame_aspect: float | None = None) -> list[Prediction]:
         return top_k_predictions(self.probabilities(data, frame_aspect=frame_aspect), self.labels, k=k)

@@ -155,8 +155,10 @@ class SignClassifier:
         num_threads: int = 1,
         input_aspect: float | None = None,
         adapter: str | None = None,
+        test_time_mirror: bool | None = None,
     ):
-        """`adapter` (default: the card's `adapter`, else detected from the model's inputs) feeds it."""
+        """`adapter` (default: the card's `adapter`, else detected from the model's inputs) feeds it;
+        `test_time_mirror` (default: the card's) averages its scores on a sequence and on its mirror."""
         self.model_path = Path(model_path)
         self.input_aspect = input_aspect
         self.labels_path = Path(labels_path) if labels_path else find_labels(self.model_path)
@@ -166,6 +168,9 @@ class SignClassifier:
         self.info = model_info(self.model_path, self.card, file_sha256(self.model_path))
         self._interpreter = _make_interpreter(self.model_path, num_threads)
         self.adapter = resolve_adapter(adapter or (self.card or {}).get("adapter"), self._interpreter)
+        if test_time_mirror is None:
+            test_time_mirror = bool((self.card or {}).get("test_time_mirror", False))
+        self.test_time_mirror = test_time_mirror
         self.info.adapter = self.adapter.name
         self._run = self.adapter.runner(self._interpreter)
 
@@ -174,11 +179,20 @@ class SignClassifier:
 
         With the model's `input_aspect` (width / height of the video it learnt from) and the clip's
         `frame_aspect`, the model sees the clip as a centre crop of its own video's shape; without
-        either it sees the landmarks as extracted.
+        either it sees the landmarks as extracted. With `test_time_mirror` the scores are the mean of
+        those of the sequence and of its mirror (ml.mirror), so left- and right-handed signing of a sign
+        score alike.
         """
         array = as_landmark_array(data)
         if self.input_aspect and frame_aspect:
             array = crop_to_aspect(array, frame_aspect=frame_aspect, view_aspect=self.input_aspect)
+        if self.test_time_mirror:
+            from ml.mirror import mirror_average
+
+            return mirror_average(self._probabilities, array)
+        return self._probabilities(array)
+
+    def _probabilities(self, array: np.ndarray) -> np.ndarray:
         probs = to_probabilities(self._run(array))
         if probs.shape[0] != len(self.labels):
             raise ValueError(f"model returned {probs.shape[0]} scores for {len(self.labels)} labels")

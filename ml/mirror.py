@@ -9,6 +9,8 @@ Used for the "mirrored" condition of sequences without video and for test-time m
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ml.layout import FACE, LEFT_HAND, LIPS, POSE, POSE_PAIRS, RIGHT_HAND, ROWS_PER_FRAME
@@ -60,3 +62,9 @@ def mirror_sequence(data: np.ndarray) -> np.ndarray:
     mirrored = array[:, MIRROR_ROWS, :].copy()
     mirrored[..., 0] = 1.0 - mirrored[..., 0]
     return mirrored
+
+
+def mirror_average(probabilities: Callable[[np.ndarray], np.ndarray], data: np.ndarray) -> np.ndarray:
+    """Test-time mirroring: the mean of `probabilities` on a sequence and on its mirror, so a sign
+    signed left-handed scores as it does right-handed (and the other way round)."""
+    return (probabilities(data) + probabilities(mirror_sequence(data))) / 2

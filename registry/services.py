@@ -272,6 +272,8 @@ def model_version_register_shipped(*, activate_if_none: bool = True) -> ShippedR
             version=member_version(member_classifier(member)),
             input_aspect=member.input_aspect,
             adapter=member.adapter,
+            # How it is fed is part of the version, as the registry's classifiers read it from the card.
+            card={**member.card(), "test_time_mirror": member.test_time_mirror},
         )
         members.append((mv, member.weight))
     current = active_configuration()

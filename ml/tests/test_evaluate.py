@@ -286,3 +286,22 @@ def test_conditions_of_dataset_sequences_are_as_recorded_and_mirrored(tmp_path, 
     assert entry["ranks"] == {"recorded": [1, 1, 1], "mirrored": [1, 1, 1]}  # a left-handed signer too
     assert main(["evaluate", "--model", str(model), "--data", str(root), "--conditions", "dim"]) == 2
     assert "not a condition for landmark sequences" in capsys.readouterr().out
+
+
+def test_shipped_scores_each_member_then_the_configuration_last(tmp_path, real_sequences, capsys):
+    from ml.__main__ import main
+    from ml.configuration import read_configuration
+
+    root = write_dataset(tmp_path, real_sequences, ["cloud", "green", "brother"], [16069, 16069, 2044])
+    shipped = read_configuration(Path(__file__).resolve().parents[1] / "models")
+
+    code = main(["evaluate", "--shipped", "--data", str(root), "--subset", "all"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+
+    assert code == 0
+    assert len(lines) == len(shipped.members) + 1
+    assert lines[-1]["model"] == f"configuration {shipped.title}"
+    assert (lines[-1]["top1"], lines[-1]["top10"]) == (1.0, 1.0)  # the default ranks all three labels first
+    assert [line["model"].split()[0] for line in lines[:-1]] == [
+        m.card().get("name") for m in shipped.members
+    ]

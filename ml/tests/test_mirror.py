@@ -62,3 +62,27 @@ def test_test_time_mirroring_scores_a_sequence_and_its_mirror_alike(tv_landmarks
     np.testing.assert_allclose(original, flipped, atol=2e-3)  # symmetric by construction (float rounding)
     assert original.sum() == pytest.approx(1.0, abs=1e-4)
     assert averaged.top_k(mirrored_landmarks, k=10)[0].sign == averaged.top_k(tv_landmarks.data, k=10)[0].sign
+
+
+def test_a_classifier_mirrors_at_test_time_when_its_card_says_so(tv_landmarks, tmp_path):
+    import json
+    import shutil
+
+    from ml.ensemble import MirrorAveraged
+    from ml.inference import SignClassifier
+    from ml.paths import shared_models_dir
+
+    source = shared_models_dir() / "sentisign-66"
+    if not (source / "model.tflite").is_file():
+        pytest.skip(f"needs the shared model {source}")
+    for name in ("model.tflite", "sign_to_prediction_index_map.json"):
+        shutil.copy(source / name, tmp_path / name)
+    (tmp_path / "model_card.json").write_text(json.dumps({"name": "s", "test_time_mirror": True}))
+
+    mirrored = SignClassifier(tmp_path / "model.tflite")
+    plain = SignClassifier(tmp_path / "model.tflite", test_time_mirror=False)
+
+    assert mirrored.test_time_mirror and not plain.test_time_mirror
+    expected = MirrorAveraged(plain).probabilities(tv_landmarks.data)
+    np.testing.assert_allclose(mirrored.probabilities(tv_landmarks.data), expected, atol=1e-6)
+    assert not np.allclose(plain.probabilities(tv_landmarks.data), expected, atol=1e-3)

@@ -70,6 +70,7 @@ def test_the_shipped_configuration_is_registered_activated_and_grades_real_clips
         assert mv.input_aspect == member.input_aspect
         classifier = model_version_classifier(model_version=mv)
         assert classifier.adapter.name == (member.adapter or "kaggle")  # read back from the stored card
+        assert classifier.test_time_mirror == member.test_time_mirror
     assert {mv.card.get("adapter") for mv, _ in registration.members} >= {"sentisign-66"}
 
     again = model_version_register_shipped()  # every start: nothing new
