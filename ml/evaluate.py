@@ -198,7 +198,8 @@ def load_predictors(
         ensemble = configuration_ensemble(configuration)
         for member, (classifier, _) in zip(configuration.members, ensemble.members, strict=True):
             name = f"{classifier.info.name} {classifier.info.version}"
-            named.append((f"{name} @{member.input_aspect:g}" if member.input_aspect else name, classifier))
+            name += f" @{member.input_aspect:g}" if member.input_aspect else ""
+            named.append((name + (" +mirror" if member.test_time_mirror else ""), classifier))
         named.append((f"configuration {configuration.title}", ensemble))
     if mirror_tta:
         named = [pair for name, p in named for pair in ((name, p), (f"{name} +mirror", MirrorAveraged(p)))]

@@ -136,6 +136,7 @@ class ConditionTable:
                 "ranks": {c: r.ranks for c, r in by_condition.items()},
                 "worst_condition": self.worst(model)[0],
                 "worst_top10_drop": self.worst(model)[1],
+                "latency_ms": by_condition[RECORDED].latency_ms,  # per clip, inference only
             }
             for model, by_condition in self.results.items()
         }
