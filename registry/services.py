@@ -275,6 +275,14 @@ def model_version_register_shipped(*, activate_if_none: bool = True) -> ShippedR
             # How it is fed is part of the version, as the registry's classifiers read it from the card.
             card={**member.card(), "test_time_mirror": member.test_time_mirror},
         )
+        if (
+            mv.input_aspect != member.input_aspect
+            or bool(mv.card.get("test_time_mirror")) != member.test_time_mirror
+        ):
+            # The same file registered earlier (e.g. uploaded by an admin) keeps how it was registered.
+            log.warning(
+                "shipped member %s was registered before with other settings; they are kept", mv.version
+            )
         members.append((mv, member.weight))
     current = active_configuration()
     active = _members_of(current) if current else []
