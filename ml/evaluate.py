@@ -250,13 +250,15 @@ def evaluate(
 
 
 def format_table(results: list[EvalResult]) -> str:
+    """One row per model; an `empty` column (sequences with nothing detected, each a miss) when any."""
     width = max(len(r.model) for r in results)
-    lines = [f"{'model':<{width}}  {'n':>4}  {'top1':>6}  {'top5':>6}  {'top10':>6}  {'p95 ms':>7}"]
+    empty = any(r.n_empty for r in results)
+    head = f"{'model':<{width}}  {'n':>4}  {'top1':>6}  {'top5':>6}  {'top10':>6}  {'p95 ms':>7}"
+    lines = [head + ("  empty" if empty else "")]
     for r in results:
         p95 = r.latency_ms.get("p95", float("nan"))
-        lines.append(
-            f"{r.model:<{width}}  {r.n:>4}  {r.top1:>6.3f}  {r.top5:>6.3f}  {r.top10:>6.3f}  {p95:>7.1f}"
-        )
+        line = f"{r.model:<{width}}  {r.n:>4}  {r.top1:>6.3f}  {r.top5:>6.3f}  {r.top10:>6.3f}  {p95:>7.1f}"
+        lines.append(line + (f"  {r.n_empty:>5}" if empty else ""))
     return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ml.baseline import KnnDtw, dtw_batch
-from ml.evaluate import Example, evaluate, score
+from ml.evaluate import Example, evaluate, format_table, score
 from ml.islr_io import landmark_file_path, read_sequence, write_sequence, write_train_csv
 from ml.paths import islr_dir, shared_models_dir
 
@@ -266,6 +266,8 @@ def test_a_sequence_with_nothing_detected_is_a_miss_for_every_model(tmp_path, re
         assert (result.n, result.n_empty, result.top1, result.top10) == (2, 1, 0.5, 0.5)
         assert result.ranks == [1, None]
         assert result.per_sign["green"] == {"n": 1, "top1": 0.0, "top10": 0.0}
+    table = format_table(results)
+    assert table.splitlines()[0].endswith("empty") and table.splitlines()[1].endswith("    1")
 
 
 def test_conditions_of_dataset_sequences_are_as_recorded_and_mirrored(tmp_path, real_sequences, capsys):
