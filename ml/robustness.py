@@ -211,7 +211,7 @@ def run_conditions(args, predictors: list[tuple[str, object]]) -> int:
             examples[condition] = load_examples(d.root, rows, load_sign_map())
         source = f"{len(common)} clips of {args.videos}" + (f" at {args.fps:g} fps" if args.fps else "")
     else:
-        rows = read_rows(args.data)
+        rows = select_rows(read_rows(args.data), "all" if args.sample else args.subset, seed=args.seed)[0]
         for condition in conditions:
             examples[condition] = kaggle_condition(args.data, rows, condition)
         source = f"{len(rows)} sequences of {args.data}"
