@@ -4,7 +4,9 @@
 
 Runs on the embedded default in a temporary folder (SQLite, filesystem broker, its own media), so it
 never touches var/signlearn.sqlite3 or a running `make run`. The model is the one the app grades with
-(settings.SIGNLEARN_MODEL_DIR, or the registry's active model; none is active in a fresh database).
+(settings.SIGNLEARN_MODEL_DIR, or the registry's active model; none is active in a fresh database): the
+shipped configuration of ml/models/ (three models, test-time mirroring). With --single-model the
+sequential pass is repeated with our model alone, in the same run, so the two latencies compare.
 
 Measured on `--clips` real clips from ../shared/islr/videos, each uploaded for its own sign through the
 web view (Django test client, in this process: the request's own cost without network):
@@ -66,14 +68,14 @@ def setup_environment(work: Path) -> None:
 class Workers:
     """N separate worker processes (solo pool: one grading at a time each, like prefork -c 1)."""
 
-    def __init__(self, n: int, log_dir: Path):
+    def __init__(self, n: int, log_dir: Path, env: dict | None = None):
         self.processes = []
         for i in range(n):
             log = (log_dir / f"worker-{n}-{i}.log").open("wb")
             command = [sys.executable, "-m", "celery", "-A", "signlearn", "worker", "--pool=solo",
                        "--concurrency=1", "--loglevel=INFO", "--without-heartbeat", "--without-mingle",
                        "--without-gossip", "-n", f"bench-{n}-{i}@%h"]  # fmt: skip
-            env = dict(os.environ, LOG_LEVEL="INFO")
+            env = dict(os.environ, LOG_LEVEL="INFO", **(env or {}))
             process = subprocess.Popen(command, cwd=REPO_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
             self.processes.append((process, log_dir / f"worker-{n}-{i}.log"))
         deadline = time.monotonic() + 120
@@ -180,11 +182,37 @@ def summarise(rows: list[dict]) -> dict:
     }
 
 
+def sequential_single_model(work: Path, client, clips: list[Path], signs: list[str], shipped: Path) -> dict:
+    """The sequential pass again, graded by the shipped folder's own model alone (a copy without
+    configuration.json), for comparison with the configuration in the same run."""
+    single = work / "single-model"
+    single.mkdir()
+    for name in ("model.tflite", "sign_to_prediction_index_map.json", "model_card.json"):
+        shutil.copy(shipped / name, single / name)
+    workers = Workers(1, work, env={"SIGNLEARN_MODEL_DIR": str(single)})
+    try:
+        warm, _ = upload(client, clips[0], signs[0])
+        wait_all([warm])
+        ids = []
+        for clip, sign in zip(clips, signs, strict=True):
+            attempt_id, _ = upload(client, clip, sign)
+            wait_all([attempt_id])
+            ids.append(attempt_id)
+        rows = attempt_rows(ids)
+    finally:
+        workers.stop()
+    summary = summarise(rows)
+    print("sequential, single model:", json.dumps(summary["latency_ratio_to_clip"]), file=sys.stderr)
+    return summary | {"model_version": rows[0]["model_version"], "per_clip": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clips", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, database)")
+    parser.add_argument("--single-model", action="store_true",
+                        help="also time the sequential pass with our model alone (without configuration.json)")  # fmt: skip
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="signlearn-bench-grading-"))
@@ -250,6 +278,11 @@ def main() -> None:
         finally:
             workers.stop()
 
+        if args.single_model:
+            report["sequential_1_worker_single_model"] = sequential_single_model(
+                work, client, clips, signs, Path(settings.SIGNLEARN_MODEL_DIR)
+            )
+
         # Burst: all clips at once, with 1 and with 2 worker processes.
         report["burst"] = {}
         for n in args.workers:
@@ -295,6 +328,13 @@ def main() -> None:
         f"sequential (1 worker): latency p50 {seq['latency_s']['p50']} s, p95 {seq['latency_s']['p95']} s; "
         f"x clip length p50 {seq['latency_ratio_to_clip']['p50']}, p95 {seq['latency_ratio_to_clip']['p95']}"
     )
+    if "sequential_1_worker_single_model" in report:
+        single = report["sequential_1_worker_single_model"]
+        print(
+            f"sequential, our model alone: latency p50 {single['latency_s']['p50']} s; x clip length p50 "
+            f"{single['latency_ratio_to_clip']['p50']}, p95 {single['latency_ratio_to_clip']['p95']} "
+            f"(configuration above: {report['model_version']})"
+        )
     for n, burst in report["burst"].items():
         print(
             f"burst, {n} worker(s): latency p50 {burst['latency_s']['p50']} s, p95 {burst['latency_s']['p95']} s, "

@@ -31,7 +31,11 @@ def add_predict_command(subparsers) -> None:
     )
     parser.add_argument("input", type=Path, help="VIDEO (mp4, webm, ...) or SEQ.parquet (ISLR layout)")
     parser.add_argument(
-        "--model", type=Path, default=None, help="model folder (default: the shipped ml/models)"
+        "--model",
+        type=Path,
+        default=None,
+        help="model folder (default: the shipped ml/models); a folder with configuration.json is graded "
+        "with its whole configuration, as the server does",
     )
     parser.add_argument("-k", type=int, default=10, help="how many signs (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -39,13 +43,15 @@ def add_predict_command(subparsers) -> None:
 
 
 def run_predict(args) -> int:
-    from ml.inference import EmptyLandmarksError, get_classifier
+    from ml.configuration import configuration_ensemble, read_configuration
+    from ml.inference import EmptyLandmarksError, default_model_dir
     from ml.landmarks import Landmarks
-    from ml.video import VideoError
+    from ml.video import VideoError, probe_video
 
     if not args.input.is_file():
         return _fail(args, "not_found", f"No such file: {args.input}")
     started = time.perf_counter()
+    frame_aspect = None  # uploaded landmarks have no video shape: models see them as extracted
     try:
         if args.input.suffix.lower() == ".parquet":
             from ml.islr_io import read_sequence
@@ -54,6 +60,8 @@ def run_predict(args) -> int:
         else:
             from ml.landmarks import extract_video, quiet_native_logs
 
+            info = probe_video(args.input, min_seconds=0.0, max_seconds=3600.0)
+            frame_aspect = info.width / info.height
             with quiet_native_logs():
                 landmarks = extract_video(args.input)
     except VideoError as error:
@@ -65,9 +73,10 @@ def run_predict(args) -> int:
         from ml.landmarks import quiet_native_logs
 
         with quiet_native_logs():  # LiteRT's "Created XNNPACK delegate" notice
-            classifier = get_classifier(args.model)
+            configuration = read_configuration(args.model or default_model_dir())
+            predictor = configuration_ensemble(configuration)
         loaded = time.perf_counter()
-        predictions = classifier.top_k(landmarks.data, k=args.k)
+        predictions = predictor.top_k(landmarks.data, k=args.k, frame_aspect=frame_aspect)
     except EmptyLandmarksError as error:
         return _fail(args, "no_person", f"Nobody was detected in the clip ({error}).")
     done = time.perf_counter()
@@ -76,7 +85,7 @@ def run_predict(args) -> int:
         print(
             json.dumps(
                 {
-                    "model": asdict(classifier.info),
+                    "model": _model_summary(configuration, predictor),
                     "frames": landmarks.n_frames,
                     "detected": {k: round(v, 4) for k, v in detected.items()},
                     f"top{args.k}": [asdict(p) for p in predictions],
@@ -84,17 +93,26 @@ def run_predict(args) -> int:
             )
         )
         return 0
-    info = classifier.info
+    model = _model_summary(configuration, predictor)
     print(
         f"{args.input.name}: {landmarks.n_frames} frames | "
         + " ".join(f"{k} {v:.0%}" for k, v in detected.items())
     )
-    print(f"model {info.name} {info.version} ({info.sha256[:12]}) | landmarks {extracted - started:.2f} s, "
+    sha = f" ({model['sha256'][:12]})" if model["sha256"] else f" ({len(model['members'])} models)"
+    print(f"model {model['name']} {model['version']}{sha} | landmarks {extracted - started:.2f} s, "
           f"inference {(done - loaded) * 1000:.1f} ms")  # fmt: skip
     print(f"{'rank':>4}  {'sign':<16} {'index':>5}  {'score':>6}")
     for rank, p in enumerate(predictions, 1):
         print(f"{rank:>4}  {p.sign:<16} {p.index:>5}  {p.score:>6.3f}")
     return 0
+
+
+def _model_summary(configuration, predictor) -> dict:
+    """A single model's info, or the configuration's name and version with each member's info."""
+    members = [asdict(classifier.info) for classifier, _ in predictor.members]
+    if len(members) == 1:
+        return members[0]
+    return {"name": configuration.name, "version": configuration.version, "sha256": "", "members": members}
 
 
 # --- train / export (TensorFlow) -------------------------------------------------------------------

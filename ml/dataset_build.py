@@ -83,7 +83,7 @@ def list_clips(folder: str | Path, sign_to_index: dict[str, int] | None = None) 
     return sorted(clips, key=lambda c: (c.sign_index, c.n))
 
 
-def _fingerprint(path: Path, fps: float | None = None) -> dict:
+def _fingerprint(path: Path, fps: float | None = None, condition: str | None = None) -> dict:
     stat = path.stat()
     fingerprint = {
         "size": stat.st_size,
@@ -92,6 +92,8 @@ def _fingerprint(path: Path, fps: float | None = None) -> dict:
     }
     if fps is not None:  # only when sampled, so caches of every frame stay valid
         fingerprint["fps"] = fps
+    if condition is not None:  # only when derived, so caches of the clips as recorded stay valid
+        fingerprint["condition"] = condition
     return fingerprint
 
 
@@ -104,6 +106,7 @@ def build_dataset(
     only: set[str] | None = None,
     workers: int = 1,
     fps: float | None = None,
+    condition: str | None = None,
     progress: bool = False,
 ) -> BuildResult:
     """Extract every clip not already cached and (re)write `train.csv` and the clip manifest.
@@ -111,7 +114,9 @@ def build_dataset(
     `extract(path) -> Landmarks` defaults to ml.landmarks.extract_video (injectable for tests);
     `only` limits extraction to these clip file names; `workers` > 1 extracts in that many processes
     (one Holistic graph each); `fps` samples frames at that rate, as the grading worker does
-    (None: every frame, as in the Kaggle data). A clip that fails to decode is logged and left out.
+    (None: every frame, as in the Kaggle data); `condition` (ml.conditions) derives a capture condition
+    from each clip before extraction (use one `out_dir` per condition). A clip that fails to decode is
+    logged and left out.
     """
     root = Path(out_dir) if out_dir else default_dataset_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -126,7 +131,7 @@ def build_dataset(
         relative = islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id)
         return (
             entry is not None
-            and entry.get("fingerprint") == _fingerprint(clip.path, fps)
+            and entry.get("fingerprint") == _fingerprint(clip.path, fps, condition)
             and (root / relative).exists()
         )
 
@@ -136,10 +141,10 @@ def build_dataset(
         import multiprocessing
 
         pool = multiprocessing.get_context("spawn").Pool(workers)
-        results = pool.imap(functools.partial(_extract_job, fps=fps), jobs)
+        results = pool.imap(functools.partial(_extract_job, fps=fps, condition=condition), jobs)
     else:
         pool = None
-        results = (_extract_job(job, extract, fps=fps) for job in jobs)
+        results = (_extract_job(job, extract, fps=fps, condition=condition) for job in jobs)
     if progress:
         from tqdm import tqdm
 
@@ -152,7 +157,7 @@ def build_dataset(
                 n_failed += 1
                 continue
             manifest[clip.path.name] = {
-                "fingerprint": _fingerprint(clip.path, fps),
+                "fingerprint": _fingerprint(clip.path, fps, condition),
                 "path": islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id),
                 "sequence_id": clip.sequence_id,
                 "sign": clip.sign,
@@ -191,11 +196,19 @@ def clip_row(clip: Clip) -> dict:
 
 
 def _extract_job(
-    job: tuple[Path, Path], extract: Callable[[Path], object] | None = None, *, fps: float | None = None
+    job: tuple[Path, Path],
+    extract: Callable[[Path], object] | None = None,
+    *,
+    fps: float | None = None,
+    condition: str | None = None,
 ):
     """Extract one clip and write its parquet: (frames, detection rates, None) or (0, {}, error)."""
     path, out = job
-    if extract is None:
+    if extract is None and condition is not None:
+        from ml.conditions import extract_condition
+
+        extract = functools.partial(extract_condition, condition=condition, fps=fps)
+    elif extract is None:
         from ml.landmarks import extract_video
 
         extract = functools.partial(extract_video, target_fps=fps)

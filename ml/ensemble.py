@@ -111,6 +111,30 @@ class Ensemble:
 
 
 @dataclass
+class MirrorAveraged:
+    """Test-time mirroring: the mean of a predictor's probabilities on a sequence and on its mirror
+    (hands, pose and face pairs swapped, `ml.mirror`), so a left-handed signer is graded as the
+    right-handed signer the models mostly learnt from, and vice versa."""
+
+    predictor: object  # anything with `.labels` and `.probabilities(data, frame_aspect=...)`
+
+    @property
+    def labels(self) -> list[str]:
+        return self.predictor.labels
+
+    def probabilities(self, data, *, frame_aspect: float | None = None) -> np.ndarray:
+        from ml.inference import as_landmark_array
+        from ml.mirror import mirror_average
+
+        return mirror_average(
+            lambda x: self.predictor.probabilities(x, frame_aspect=frame_aspect), as_landmark_array(data)
+        )
+
+    def top_k(self, data, k: int = 10, *, frame_aspect: float | None = None) -> list[Prediction]:
+        return top_k_predictions(self.probabilities(data, frame_aspect=frame_aspect), self.labels, k=k)
+
+
+@dataclass
 class SignScore:
     n: int
     top1: float

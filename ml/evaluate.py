@@ -19,19 +19,20 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.conditions import CONDITIONS, LANDMARK_CONDITIONS, RECORDED
+from ml.configuration import configuration_ensemble, read_configuration
 from ml.dataset_build import (
     build_dataset,
     clip_row,
-    default_dataset_dir,
-    islr_dir,
     list_clips,
     load_sign_map,
     read_rows,
     split_dataset,
 )
-from ml.ensemble import Ensemble
-from ml.inference import MODEL_FILENAME, SignClassifier
+from ml.ensemble import Ensemble, MirrorAveraged
+from ml.inference import MODEL_FILENAME, EmptyLandmarksError, SignClassifier, default_model_dir
 from ml.islr_io import read_sequence
+from ml.robustness import condition_cache, sample_clips
 from ml.video import VideoError, probe_video
 
 BASELINES = ("knn-dtw",)
@@ -50,10 +51,11 @@ class EvalResult:
     confused: list[dict] = field(default_factory=list)  # [{"sign", "predicted", "count"}], most first
     latency_ms: dict[str, float] = field(default_factory=dict)  # p50 / p95 per sequence
     ranks: list[int | None] = field(default_factory=list, repr=False)  # 1-based rank of the true sign
+    n_empty: int = 0  # sequences with nothing detected: a miss, as grading fails them (no_person)
 
     def summary(self) -> dict:
         return {"model": self.model, "subset": self.subset, "n": self.n, "top1": self.top1, "top5": self.top5,
-                "top10": self.top10}  # fmt: skip
+                "top10": self.top10, "n_empty": self.n_empty}  # fmt: skip
 
 
 @dataclass
@@ -90,14 +92,25 @@ def model_arg(text: str) -> ModelArg:
 
 
 def score(predictor, examples: list[Example], *, name: str, subset: str) -> EvalResult:
-    """Rank of the true sign for each example under `predictor.probabilities`, and summaries."""
+    """Rank of the true sign for each example under `predictor.probabilities`, and summaries.
+
+    A sequence with nothing detected has no rank (None): it counts as a miss at every k, as grading
+    fails such a clip (`no_person`), and `n_empty` says how many there were.
+    """
     ranks: list[int | None] = []
     times = []
     per_sign: dict[str, list[int | None]] = defaultdict(list)
     confused: Counter = Counter()
+    n_empty = 0
     for ex in examples:
         started = time.perf_counter()
-        probs = predictor.probabilities(ex.data, frame_aspect=ex.frame_aspect)
+        try:
+            probs = predictor.probabilities(ex.data, frame_aspect=ex.frame_aspect)
+        except EmptyLandmarksError:
+            n_empty += 1
+            ranks.append(None)
+            per_sign[ex.sign].append(None)
+            continue
         times.append((time.perf_counter() - started) * 1000)
         order = np.argsort(-probs, kind="stable")
         rank = int(np.flatnonzero(order == ex.label)[0]) + 1
@@ -126,6 +139,7 @@ def score(predictor, examples: list[Example], *, name: str, subset: str) -> Eval
         if times
         else {},
         ranks=ranks,
+        n_empty=n_empty,
     )
 
 
@@ -158,38 +172,70 @@ def load_predictor(path: Path | ModelArg) -> tuple[SignClassifier, str]:
     return classifier, f"{name} @{spec.input_aspect:g}" if spec.input_aspect else name
 
 
+def load_predictors(
+    *,
+    models: list[Path | ModelArg] = (),
+    ensembles: list[list[Path | ModelArg]] = (),
+    shipped: Path | None = None,
+    labels: list[str] | None = None,
+    mirror_tta: bool = False,
+) -> list[tuple[str, object]]:
+    """(name, predictor) for every model, ensemble and the shipped configuration, in that order.
+
+    An ensemble averages its members' probabilities with equal weights, as the registry's "mean"
+    activation of several models does. `shipped` (a model folder) adds each member of its
+    configuration (ml.configuration) and then the configuration itself, last. `mirror_tta` adds, after
+    each, the same predictor with test-time mirroring (ml.ensemble.MirrorAveraged).
+    """
+    labels = labels or _labels()
+    named: list[tuple[str, object]] = [load_predictor(path)[::-1] for path in models]
+    for members in ensembles:
+        loaded = [load_predictor(path) for path in members]
+        ensemble = Ensemble(labels=labels, members=[(classifier, 1.0) for classifier, _ in loaded])
+        named.append(("ensemble(" + " + ".join(name for _, name in loaded) + ")", ensemble))
+    if shipped is not None:
+        configuration = read_configuration(shipped)
+        ensemble = configuration_ensemble(configuration)
+        for member, (classifier, _) in zip(configuration.members, ensemble.members, strict=True):
+            name = f"{classifier.info.name} {classifier.info.version}"
+            name += f" @{member.input_aspect:g}" if member.input_aspect else ""
+            named.append((name + (" +mirror" if member.test_time_mirror else ""), classifier))
+        named.append((f"configuration {configuration.title}", ensemble))
+    if mirror_tta:
+        named = [pair for name, p in named for pair in ((name, p), (f"{name} +mirror", MirrorAveraged(p)))]
+    return named
+
+
+def _labels() -> list[str]:
+    sign_to_index = load_sign_map()
+    return [s for s, _ in sorted(sign_to_index.items(), key=lambda kv: kv[1])]
+
+
 def evaluate(
     *,
-    models: list[Path | ModelArg],
+    models: list[Path | ModelArg] = (),
     data_dir: Path,
     subset: str = "heldout",
     baselines: tuple[str, ...] = (),
     seed: int = 0,
     all_rows: list[dict] | None = None,
     ensembles: list[list[Path | ModelArg]] = (),
+    predictors: list[tuple[str, object]] | None = None,
 ) -> list[EvalResult]:
-    """Evaluate every model, ensemble and baseline on the same examples; results in that order.
-
-    An ensemble averages its members' probabilities with equal weights, as the registry's "mean"
-    activation of several models does.
+    """Evaluate every model, ensemble (see load_predictors) or given (name, predictor) and baseline on
+    the same examples; results in that order.
 
     The split is made over `all_rows` (default: data_dir's train.csv); only the sequences it needs
     are read, so a clip folder only needs those extracted. A row's `frame_aspect` (clips: read from the
     video) lets a model with an input aspect see the clip as a crop of its own video's shape.
     """
     sign_to_index = load_sign_map()
-    labels = [s for s, _ in sorted(sign_to_index.items(), key=lambda kv: kv[1])]
+    labels = _labels()
     rows, reference_rows = select_rows(all_rows or read_rows(data_dir), subset, seed=seed)
     examples = load_examples(data_dir, rows, sign_to_index)
-    results = []
-    for path in models:
-        predictor, name = load_predictor(path)
-        results.append(score(predictor, examples, name=name, subset=subset))
-    for members in ensembles:
-        loaded = [load_predictor(path) for path in members]
-        ensemble = Ensemble(labels=labels, members=[(classifier, 1.0) for classifier, _ in loaded])
-        name = "ensemble(" + " + ".join(member_name for _, member_name in loaded) + ")"
-        results.append(score(ensemble, examples, name=name, subset=subset))
+    if predictors is None:
+        predictors = load_predictors(models=models, ensembles=ensembles, labels=labels)
+    results = [score(predictor, examples, name=name, subset=subset) for name, predictor in predictors]
     for baseline in baselines:
         if baseline != "knn-dtw":
             raise ValueError(f"unknown baseline {baseline!r}")
@@ -204,13 +250,15 @@ def evaluate(
 
 
 def format_table(results: list[EvalResult]) -> str:
+    """One row per model; an `empty` column (sequences with nothing detected, each a miss) when any."""
     width = max(len(r.model) for r in results)
-    lines = [f"{'model':<{width}}  {'n':>4}  {'top1':>6}  {'top5':>6}  {'top10':>6}  {'p95 ms':>7}"]
+    empty = any(r.n_empty for r in results)
+    head = f"{'model':<{width}}  {'n':>4}  {'top1':>6}  {'top5':>6}  {'top10':>6}  {'p95 ms':>7}"
+    lines = [head + ("  empty" if empty else "")]
     for r in results:
         p95 = r.latency_ms.get("p95", float("nan"))
-        lines.append(
-            f"{r.model:<{width}}  {r.n:>4}  {r.top1:>6.3f}  {r.top5:>6.3f}  {r.top10:>6.3f}  {p95:>7.1f}"
-        )
+        line = f"{r.model:<{width}}  {r.n:>4}  {r.top1:>6.3f}  {r.top5:>6.3f}  {r.top10:>6.3f}  {p95:>7.1f}"
+        lines.append(line + (f"  {r.n_empty:>5}" if empty else ""))
     return "\n".join(lines)
 
 
@@ -246,6 +294,17 @@ def add_arguments(parser) -> None:
     parser.add_argument("--ensemble", type=_ensemble_arg_type, action="append", default=[],
                         help="DIR[@ASPECT],DIR[@ASPECT],...: score the mean of these models' probabilities "
                         "(as the registry's ensemble activation); repeatable")  # fmt: skip
+    parser.add_argument("--shipped", type=Path, nargs="?", const=default_model_dir(), default=None,
+                        help="score the shipped configuration (default ml/models or SIGNLEARN_MODEL_DIR): "
+                        "one JSON line per member, then the configuration's line last")  # fmt: skip
+    parser.add_argument("--mirror-tta", action="store_true",
+                        help="also score each model with test-time mirroring (mean with the mirrored sequence)")  # fmt: skip
+    parser.add_argument("--sample", type=int, default=None,
+                        help="--videos: score only N clips (seeded by --seed, one per sign), all of them")  # fmt: skip
+    parser.add_argument("--conditions", default=None,
+                        help="'all' or e.g. 'mirrored,dim': score every model under these capture conditions "
+                        f"(clips: {', '.join(CONDITIONS)}; --data sequences: {', '.join(LANDMARK_CONDITIONS)})"
+                        "; one table model x condition, JSON to --out (default var/bench/recognition.json)")  # fmt: skip
     parser.add_argument("--baseline", choices=BASELINES, action="append", default=[])
     parser.add_argument("--seed", type=int, default=0, help="split seed (as in training)")
     parser.add_argument("--details", action="store_true", help="per-sign accuracy and confusions")
@@ -271,15 +330,23 @@ def _ensemble_arg_type(text: str) -> list[ModelArg]:
 
 def run(args) -> int:
     started = time.perf_counter()
-    if not args.model and not args.ensemble and not args.baseline:
-        print("error: give at least one --model, --ensemble or --baseline")
+    if not args.model and not args.ensemble and not args.baseline and args.shipped is None:
+        print("error: give at least one --model, --ensemble, --shipped or --baseline")
         return 2
+    predictors = load_predictors(
+        models=args.model, ensembles=args.ensemble, shipped=args.shipped, mirror_tta=args.mirror_tta
+    )
+    if args.conditions:
+        from ml.robustness import run_conditions
+
+        return run_conditions(args, predictors)
+    subset = "all" if args.sample else args.subset
     data_dir, all_rows = args.data, None
     if args.videos is not None:
         # Split on the clip names first, then extract (or reuse) only the clips the split needs.
-        clips = list_clips(args.videos, load_sign_map())
+        clips = sample_clips(list_clips(args.videos, load_sign_map()), args.sample, seed=args.seed)
         all_rows = [clip_row(c) for c in clips]
-        scored, references = select_rows(all_rows, args.subset, seed=args.seed)
+        scored, references = select_rows(all_rows, subset, seed=args.seed)
         needed = {r["sequence_id"] for r in scored + (references if args.baseline else [])}
         built = build_dataset(
             clips_dir=args.videos,
@@ -288,15 +355,14 @@ def run(args) -> int:
             only={c.path.name for c in clips if c.sequence_id in needed},
             workers=args.workers,
             fps=args.fps,
-            progress=not args.json,
+            progress=not (args.json or args.shipped),
         )
         data_dir = built.root
-        if any(m.input_aspect for m in args.model + sum(args.ensemble, [])):
-            # Only models given a video shape need the clips' own; the baseline's references never do.
-            shown = {r["sequence_id"] for r in scored}
-            aspects = {c.sequence_id: _frame_aspect(c.path) for c in clips if c.sequence_id in shown}
-            for row in all_rows:
-                row["frame_aspect"] = aspects.get(row["sequence_id"])
+        # Only models given a video shape need the clips' own; the baseline's references never do.
+        shown = {r["sequence_id"] for r in scored}
+        aspects = {c.sequence_id: _frame_aspect(c.path) for c in clips if c.sequence_id in shown}
+        for row in all_rows:
+            row["frame_aspect"] = aspects.get(row["sequence_id"])
         if built.n_failed:
             print(f"warning: {built.n_failed} clips could not be read and are left out")
             present = {r["sequence_id"] for r in read_rows(data_dir)}
@@ -304,31 +370,38 @@ def run(args) -> int:
     if args.data is not None and any(m.input_aspect for m in args.model + sum(args.ensemble, [])):
         print("note: --data has no video sizes, so models with @ASPECT see landmarks as extracted")
     results = evaluate(
-        models=args.model,
         data_dir=data_dir,
-        subset=args.subset,
+        subset=subset,
         baselines=tuple(args.baseline),
         seed=args.seed,
         all_rows=all_rows,
-        ensembles=args.ensemble,
+        predictors=predictors,
     )
     seconds = time.perf_counter() - started
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"data": str(data_dir), "subset": args.subset, "seconds": seconds,
+        payload = {"data": str(data_dir), "subset": subset, "seconds": seconds,
                    "results": [{**asdict(r), "ranks": r.ranks} for r in results]}  # fmt: skip
         args.out.write_text(json.dumps(payload, indent=1))
-    if args.json:
-        # One line per model; the first --model (or the baseline) is printed last, as the contract asks.
-        for result in results[1:] + results[:1]:
+    if args.json or args.shipped is not None:
+        for result in json_order(results, shipped=args.shipped is not None):
             print(json.dumps(result.summary()))
         return 0
-    print(f"{args.subset} sequences of {data_dir} ({seconds:.1f} s)")
+    print(f"{subset} sequences of {data_dir} ({seconds:.1f} s)")
     print(format_table(results))
     if args.details:
         for result in results:
             print(format_details(result))
     return 0
+
+
+def json_order(results: list, *, shipped: bool) -> list:
+    """The order of --json lines: the shipped configuration's line last when it is scored, otherwise
+    the first --model (or the baseline) last."""
+    if shipped:
+        last = [r for r in results if r.model.startswith("configuration ")][-1:]
+        return [r for r in results if r not in last] + last
+    return results[1:] + results[:1]
 
 
 def _frame_aspect(path: Path) -> float | None:
@@ -341,8 +414,4 @@ def _frame_aspect(path: Path) -> float | None:
 
 
 def _default_cache(videos: Path, fps: float | None = None) -> Path:
-    if videos.resolve() == (islr_dir() / "videos").resolve():
-        folder = default_dataset_dir()
-    else:
-        folder = default_dataset_dir().parent / videos.resolve().name
-    return folder.with_name(f"{folder.name}-{fps:g}fps") if fps else folder
+    return condition_cache(videos, fps, RECORDED)

@@ -1,8 +1,9 @@
-"""Top-k sign recognition with any Kaggle-ISLR-contract TFLite model (DESIGN §3).
+"""Top-k sign recognition with a TFLite model fed through its adapter (DESIGN §3).
 
-The model takes raw landmarks `[n_frames, 543, 3]` float32 (NaN = missing) through its
-`serving_default` signature (`inputs` -> `outputs[250]`) and does its own preprocessing, so this
-module only validates input, runs the LiteRT interpreter and maps scores to signs.
+A Kaggle-ISLR-contract model takes raw landmarks `[n_frames, 543, 3]` float32 (NaN = missing) through
+its `serving_default` signature (`inputs` -> `outputs[250]`) and does its own preprocessing; a model
+with another input (sentisign-66) is fed by the adapter its card names (`ml.adapters`). This module
+validates input, runs the LiteRT interpreter through the adapter and maps scores to signs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.adapters import KAGGLE, ContractError, resolve_adapter
 from ml.layout import N_COORDS, N_SIGNS, ROWS_PER_FRAME, crop_to_aspect
 
 log = logging.getLogger(__name__)
@@ -24,9 +26,6 @@ log = logging.getLogger(__name__)
 MODEL_FILENAME = "model.tflite"
 LABELS_FILENAMES = ("sign_to_prediction_index_map.json", "labels.json")
 CARD_FILENAME = "model_card.json"
-SIGNATURE = "serving_default"
-INPUT_NAME = "inputs"
-OUTPUT_NAME = "outputs"
 MODEL_DIR_ENV = "SIGNLEARN_MODEL_DIR"
 
 
@@ -42,6 +41,7 @@ class ModelInfo:
     name: str
     version: str
     sha256: str
+    adapter: str = KAGGLE  # how it is fed (ml.adapters)
 
 
 class ModelValidationError(Exception):
@@ -154,7 +154,11 @@ class SignClassifier:
         *,
         num_threads: int = 1,
         input_aspect: float | None = None,
+        adapter: str | None = None,
+        test_time_mirror: bool | None = None,
     ):
+        """`adapter` (default: the card's `adapter`, else detected from the model's inputs) feeds it;
+        `test_time_mirror` (default: the card's) averages its scores on a sequence and on its mirror."""
         self.model_path = Path(model_path)
         self.input_aspect = input_aspect
         self.labels_path = Path(labels_path) if labels_path else find_labels(self.model_path)
@@ -163,20 +167,33 @@ class SignClassifier:
         self.card = read_model_card(self.card_path)
         self.info = model_info(self.model_path, self.card, file_sha256(self.model_path))
         self._interpreter = _make_interpreter(self.model_path, num_threads)
-        self._runner = self._interpreter.get_signature_runner(SIGNATURE)
+        self.adapter = resolve_adapter(adapter or (self.card or {}).get("adapter"), self._interpreter)
+        if test_time_mirror is None:
+            test_time_mirror = bool((self.card or {}).get("test_time_mirror", False))
+        self.test_time_mirror = test_time_mirror
+        self.info.adapter = self.adapter.name
+        self._run = self.adapter.runner(self._interpreter)
 
     def probabilities(self, data, *, frame_aspect: float | None = None) -> np.ndarray:
         """Scores over the signs (softmaxed if the model returns logits), shape [n_labels].
 
         With the model's `input_aspect` (width / height of the video it learnt from) and the clip's
         `frame_aspect`, the model sees the clip as a centre crop of its own video's shape; without
-        either it sees the landmarks as extracted.
+        either it sees the landmarks as extracted. With `test_time_mirror` the scores are the mean of
+        those of the sequence and of its mirror (ml.mirror), so left- and right-handed signing of a sign
+        score alike.
         """
         array = as_landmark_array(data)
         if self.input_aspect and frame_aspect:
             array = crop_to_aspect(array, frame_aspect=frame_aspect, view_aspect=self.input_aspect)
-        outputs = self._runner(**{INPUT_NAME: array})
-        probs = to_probabilities(outputs[OUTPUT_NAME])
+        if self.test_time_mirror:
+            from ml.mirror import mirror_average
+
+            return mirror_average(self._probabilities, array)
+        return self._probabilities(array)
+
+    def _probabilities(self, array: np.ndarray) -> np.ndarray:
+        probs = to_probabilities(self._run(array))
         if probs.shape[0] != len(self.labels):
             raise ValueError(f"model returned {probs.shape[0]} scores for {len(self.labels)} labels")
         return probs
@@ -211,11 +228,14 @@ def get_classifier(model_dir: str | Path | None = None) -> SignClassifier:
         return _classifiers[key]
 
 
-def validate_model(path: str | Path, labels_path: str | Path | None = None) -> ModelInfo:
-    """Check that a file honours the model contract before anyone serves it.
+def validate_model(
+    path: str | Path, labels_path: str | Path | None = None, *, adapter: str | None = None
+) -> ModelInfo:
+    """Check that a file can be served before anyone serves it.
 
-    Loads it, checks the `serving_default` signature and its `inputs`/`outputs` tensors, and runs
-    it on random input with NaN parts. Raises ModelValidationError with a one-line reason.
+    Loads it, checks its inputs against its adapter (`adapter`, else the card's, else detected; the
+    Kaggle contract's `serving_default` signature when none matches), and runs it on random input with
+    NaN parts. Raises ModelValidationError with a one-line reason.
     """
     path = Path(path)
     if not path.is_file():
@@ -224,31 +244,19 @@ def validate_model(path: str | Path, labels_path: str | Path | None = None) -> M
         interpreter = _make_interpreter(path, num_threads=1)
     except Exception as exc:  # LiteRT raises ValueError/RuntimeError for non-models
         raise ModelValidationError(f"not a TFLite model: {exc}") from exc
-    signatures = interpreter.get_signature_list()
-    if SIGNATURE not in signatures:
-        raise ModelValidationError(f"no '{SIGNATURE}' signature (found {sorted(signatures)})")
-    if signatures[SIGNATURE].get("inputs") != [INPUT_NAME]:
-        raise ModelValidationError(
-            f"inputs must be ['{INPUT_NAME}'], got {signatures[SIGNATURE].get('inputs')}"
-        )
-    if OUTPUT_NAME not in signatures[SIGNATURE].get("outputs", []):
-        raise ModelValidationError(
-            f"no '{OUTPUT_NAME}' output (found {signatures[SIGNATURE].get('outputs')})"
-        )
-    runner = interpreter.get_signature_runner(SIGNATURE)
-    detail = runner.get_input_details()[INPUT_NAME]
-    shape = tuple(int(d) for d in detail.get("shape_signature", detail["shape"]))
-    if len(shape) != 3 or shape[1:] != (ROWS_PER_FRAME, N_COORDS):
-        raise ModelValidationError(f"input must be [n, {ROWS_PER_FRAME}, {N_COORDS}], got {list(shape)}")
-    if detail["dtype"] != np.float32:
-        raise ModelValidationError(f"input must be float32, got {np.dtype(detail['dtype']).name}")
+    card = read_model_card(path.parent / CARD_FILENAME)
+    try:
+        feeder = resolve_adapter(adapter or (card or {}).get("adapter"), interpreter)
+        feeder.validate(interpreter)
+    except ContractError as exc:
+        raise ModelValidationError(str(exc)) from exc
 
     rng = np.random.default_rng(0)
     smoke = rng.random((23, ROWS_PER_FRAME, N_COORDS), dtype=np.float32)
     smoke[:, 468:489] = np.nan  # a missing left hand, as in most real clips
     smoke[5:9] = np.nan  # and a few frames with nobody detected
     try:
-        outputs = runner(**{INPUT_NAME: smoke})[OUTPUT_NAME]
+        outputs = feeder.runner(interpreter)(smoke)
     except Exception as exc:
         raise ModelValidationError(f"inference failed on NaN-containing input: {exc}") from exc
     outputs = np.asarray(outputs).reshape(-1)
@@ -261,5 +269,6 @@ def validate_model(path: str | Path, labels_path: str | Path | None = None) -> M
         labels = load_labels(labels_path or find_labels(path))
         if len(labels) != N_SIGNS:
             raise ModelValidationError(f"label map has {len(labels)} signs, expected {N_SIGNS}")
-    card = read_model_card(path.parent / CARD_FILENAME)
-    return model_info(path, card, file_sha256(path))
+    info = model_info(path, card, file_sha256(path))
+    info.adapter = feeder.name
+    return info

@@ -20,6 +20,13 @@ PARTS: tuple[tuple[str, slice], ...] = (
 PART_NAMES: tuple[str, ...] = tuple(name for name, _ in PARTS)
 N_SIGNS = 250
 
+# MediaPipe pose left/right pairs (for mirroring).
+POSE_PAIRS = ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18), (19, 20),
+              (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32))  # fmt: skip
+# Face-mesh lips contour (the 40 points used by most Kaggle ISLR solutions).
+LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 146, 91, 181, 84, 17, 314, 405, 321, 375,
+        78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)  # fmt: skip
+
 
 def crop_to_aspect(data, *, frame_aspect: float, view_aspect: float):
     """Landmarks [..., 3] of a frame `frame_aspect` wide (width / height) as a full-height centre crop

@@ -20,17 +20,11 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ml.layout import FACE, LEFT_HAND, N_SIGNS, POSE, RIGHT_HAND, ROWS_PER_FRAME
+from ml.layout import FACE, LEFT_HAND, LIPS, N_SIGNS, POSE, POSE_PAIRS, RIGHT_HAND, ROWS_PER_FRAME
 
 # Pose landmarks kept: nose, shoulders, elbows, wrists, the pose's hand points, hips.
 POSE_KEEP = (0, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24)
-# MediaPipe pose left/right pairs (for mirroring).
-POSE_PAIRS = ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18), (19, 20),
-              (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32))  # fmt: skip
 POSE_LEFT_SHOULDER, POSE_RIGHT_SHOULDER = 11, 12
-# Face-mesh lips contour (the 40 points used by most Kaggle ISLR solutions).
-LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 146, 91, 181, 84, 17, 314, 405, 321, 375,
-        78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)  # fmt: skip
 HAND_POINTS = 21
 # Face-mesh oval: forehead top, chin, right cheek, left cheek. A face's height/width is about constant,
 # so these four points tell the frame's aspect ratio (x and y are normalised by width and height).

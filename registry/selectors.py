@@ -11,8 +11,9 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
+from ml.configuration import configuration_ensemble, read_configuration, recorded_label
 from ml.ensemble import Ensemble
-from ml.inference import SignClassifier, get_classifier
+from ml.inference import SignClassifier
 
 from .models import ActiveConfiguration, ModelVersion
 
@@ -70,16 +71,18 @@ def configuration_predictor(*, configuration: ActiveConfiguration) -> Predictor:
 
 
 def shipped_version() -> str:
-    """What results graded by the shipped model record, before and after it is registered: its name and
-    version ("signlearn-seed 1.2.0"), so a result says which model graded it."""
-    info = get_classifier(settings.SIGNLEARN_MODEL_DIR).info
-    return f"{info.name} {info.version}"
+    """What results graded by the shipped configuration record, before and after it is registered: a
+    model's name and version ("signlearn-seed 1.2.0"), or the ensemble's label of its members' (as
+    ActiveConfiguration.label), so a result says which models graded it."""
+    return recorded_label(read_configuration(settings.SIGNLEARN_MODEL_DIR))
 
 
 def shipped_predictor() -> Predictor:
-    """The model in settings.SIGNLEARN_MODEL_DIR, used while no configuration is active."""
-    classifier = get_classifier(settings.SIGNLEARN_MODEL_DIR)
-    return Predictor(version=shipped_version(), labels=list(classifier.labels), members=[(classifier, 1.0)])
+    """The configuration in settings.SIGNLEARN_MODEL_DIR (ml.configuration), used while none is active."""
+    ensemble = configuration_ensemble(read_configuration(settings.SIGNLEARN_MODEL_DIR))
+    return Predictor(
+        version=shipped_version(), labels=ensemble.labels, members=ensemble.members, combine=ensemble.combine
+    )
 
 
 def active_predictor() -> Predictor:

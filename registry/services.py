@@ -29,6 +29,8 @@ from django.utils.text import slugify
 
 from lessons.models import Sign, TutorialVideo
 from ml import islr_io
+from ml.adapters import KAGGLE
+from ml.configuration import member_classifier, member_version, read_configuration
 from ml.ensemble import (
     COMBINE_MEAN,
     COMBINE_MODES,
@@ -61,7 +63,7 @@ from .models import (
     TrainingRun,
 )
 from .selectors import CARD_FILENAME as REGISTRY_CARD_FILENAME
-from .selectors import active_configuration, model_version_classifier, shipped_version
+from .selectors import active_configuration, model_version_classifier
 
 log = logging.getLogger(__name__)
 
@@ -111,17 +113,20 @@ def model_version_register(
     notes: str = "",
     extra_files: list[Path] = (),
     input_aspect: float | None = None,
+    adapter: str | None = None,
 ) -> ModelVersion:
-    """Validate a Kaggle-contract model and store it as a candidate (or return it if already stored).
+    """Validate a model and store it as a candidate (or return it if already stored).
 
     `input_aspect` (default: the card's `input_aspect`) is the width / height of the video the model
     learnt from; grading and evaluation then show it each clip as a centre crop of that shape.
+    `adapter` (default: the card's, else detected from its inputs; ml.adapters) is how it is fed; one
+    other than the Kaggle contract is recorded in the stored card, which every classifier reads.
 
     Raises ModelValidationError with a one-line reason for anything that cannot be served: not a
     TFLite file, wrong signature or shapes, inference failing on NaN input, a bad label map.
     """
     model_path = Path(model_path)
-    info = validate_model(model_path)  # the file itself first: raises ModelValidationError
+    info = validate_model(model_path, adapter=adapter)  # the file itself first: raises ModelValidationError
     if labels_path is None:
         try:
             labels_path = find_labels(model_path)
@@ -159,6 +164,8 @@ def _register_checked(
     card = dict(card or {})
     if not card and (model_path.parent / CARD_FILENAME).is_file():
         card = json.loads((model_path.parent / CARD_FILENAME).read_text())
+    if info.adapter != KAGGLE:
+        card["adapter"] = info.adapter
     name = name or str(card.get("name") or info.name)
     version = _unique_version(
         version or str(card.get("version") or f"{slugify(name)[:30] or 'model'}-{sha[:8]}"), sha
@@ -237,25 +244,61 @@ def _write_upload(upload, path: Path) -> None:
             out.write(chunk)
 
 
-def model_version_register_shipped(*, activate_if_none: bool = True) -> ModelVersion:
-    """Register the shipped model (settings.SIGNLEARN_MODEL_DIR); make it the first active configuration.
+SHIPPED_NOTE = "shipped configuration"
+
+
+@dataclass
+class ShippedRegistration:
+    members: list[tuple[ModelVersion, float]]
+    combine: str
+    activated: bool  # this call made it the active configuration
+
+
+def model_version_register_shipped(*, activate_if_none: bool = True) -> ShippedRegistration:
+    """Register the shipped configuration (settings.SIGNLEARN_MODEL_DIR, ml.configuration): each member
+    model with its input aspect and adapter, then make it the active configuration if none is active.
 
     `make run` and the web container do this on every start. Activating it changes no prediction (it
     is what serves while nothing is active) but puts it in the activation log, so the gate, monitoring
-    and rollback have a starting point. A new release's model replaces an older shipped one that is
-    still active on its own; a configuration an admin chose is left alone.
+    and rollback have a starting point. A new release's configuration replaces an older shipped one
+    that is still active as it was shipped; a configuration an admin chose is left alone.
     """
-    folder = Path(settings.SIGNLEARN_MODEL_DIR)
-    mv = model_version_register(
-        model_path=folder / MODEL_FILENAME, source=ModelVersion.Source.SHIPPED, version=shipped_version()[:50]
-    )
+    configuration = read_configuration(settings.SIGNLEARN_MODEL_DIR)
+    members = []
+    for member in configuration.members:
+        mv = model_version_register(
+            model_path=member.model_path,
+            source=ModelVersion.Source.SHIPPED,
+            version=member_version(member_classifier(member)),
+            input_aspect=member.input_aspect,
+            adapter=member.adapter,
+            # How it is fed is part of the version, as the registry's classifiers read it from the card.
+            card={**member.card(), "test_time_mirror": member.test_time_mirror},
+        )
+        if (
+            mv.input_aspect != member.input_aspect
+            or bool(mv.card.get("test_time_mirror")) != member.test_time_mirror
+        ):
+            # The same file registered earlier (e.g. uploaded by an admin) keeps how it was registered.
+            log.warning(
+                "shipped member %s was registered before with other settings; they are kept", mv.version
+            )
+        members.append((mv, member.weight))
     current = active_configuration()
-    members = _members_of(current) if current else []
-    older_release = len(members) == 1 and members[0][0].source == ModelVersion.Source.SHIPPED
-    if activate_if_none and (current is None or (older_release and members[0][0] != mv)):
-        configuration_activate(members=[(mv, 1.0)], note="shipped model", override=True)
-        mv.refresh_from_db()  # now active
-    return mv
+    active = _members_of(current) if current else []
+    # Activated by a start-up like this one (older releases wrote "shipped model"), not by an admin.
+    as_shipped = current is not None and current.note in (SHIPPED_NOTE, "shipped model")
+    changed = [(mv.pk, w) for mv, w in active] != [(mv.pk, w) for mv, w in members] or (
+        current is not None and current.combine != configuration.combine
+    )
+    activate = activate_if_none and (current is None or (as_shipped and changed))
+    if activate:
+        configuration_activate(
+            members=members, combine=configuration.combine, note=SHIPPED_NOTE, override=True
+        )
+        for mv, _ in members:
+            mv.refresh_from_db()  # now active
+    return ShippedRegistration(members=members, combine=configuration.combine, activated=activate)
 
 
 # --- Evaluation sets and runs -----------------------------------------------------------------

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ml.baseline import KnnDtw, dtw_batch
-from ml.evaluate import Example, evaluate, score
+from ml.evaluate import Example, evaluate, format_table, score
 from ml.islr_io import landmark_file_path, read_sequence, write_sequence, write_train_csv
 from ml.paths import islr_dir, shared_models_dir
 
@@ -251,3 +251,59 @@ def test_an_ensemble_of_one_model_is_refused(text, capsys):
     with pytest.raises(SystemExit):
         main(["evaluate", "--ensemble", text, "--data", "."])
     assert "at least two" in capsys.readouterr().err
+
+
+def test_a_sequence_with_nothing_detected_is_a_miss_for_every_model(tmp_path, real_sequences):
+    # Grading fails such a clip (no_person); evaluate used to stop on EmptyLandmarksError instead.
+    cloud = real_sequences[0]
+    nobody = np.full((12, 543, 3), np.nan, np.float32)  # e.g. a clip darkened as in a dim room
+    root = write_dataset(tmp_path, [cloud, nobody], ["cloud", "green"], [16069, 16069])
+    models = [reference_model("gislr-prabhanjan"), reference_model("sentisign-66")]
+
+    results = evaluate(models=models, data_dir=root, subset="all")
+
+    for result in results:
+        assert (result.n, result.n_empty, result.top1, result.top10) == (2, 1, 0.5, 0.5)
+        assert result.ranks == [1, None]
+        assert result.per_sign["green"] == {"n": 1, "top1": 0.0, "top10": 0.0}
+    table = format_table(results)
+    assert table.splitlines()[0].endswith("empty") and table.splitlines()[1].endswith("    1")
+
+
+def test_conditions_of_dataset_sequences_are_as_recorded_and_mirrored(tmp_path, real_sequences, capsys):
+    from ml.__main__ import main
+
+    root = write_dataset(tmp_path, real_sequences, ["cloud", "green", "brother"], [16069, 16069, 2044])
+    model = reference_model("sentisign-66")
+
+    code = main(["evaluate", "--model", str(model), "--data", str(root), "--subset", "all",
+                 "--conditions", "mirrored", "--out", str(tmp_path / "conditions.json")])  # fmt: skip
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert "recorded" in out and "mirrored" in out and "worst top-10 drop" in out
+    report = json.loads((tmp_path / "conditions.json").read_text())
+    assert report["conditions"] == ["recorded", "mirrored"]
+    [entry] = report["models"].values()
+    assert entry["ranks"] == {"recorded": [1, 1, 1], "mirrored": [1, 1, 1]}  # a left-handed signer too
+    assert main(["evaluate", "--model", str(model), "--data", str(root), "--conditions", "dim"]) == 2
+    assert "not a condition for landmark sequences" in capsys.readouterr().out
+
+
+def test_shipped_scores_each_member_then_the_configuration_last(tmp_path, real_sequences, capsys):
+    from ml.__main__ import main
+    from ml.configuration import read_configuration
+
+    root = write_dataset(tmp_path, real_sequences, ["cloud", "green", "brother"], [16069, 16069, 2044])
+    shipped = read_configuration(Path(__file__).resolve().parents[1] / "models")
+
+    code = main(["evaluate", "--shipped", "--data", str(root), "--subset", "all"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+
+    assert code == 0
+    assert len(lines) == len(shipped.members) + 1
+    assert lines[-1]["model"] == f"configuration {shipped.title}"
+    assert (lines[-1]["top1"], lines[-1]["top10"]) == (1.0, 1.0)  # the default ranks all three labels first
+    assert [line["model"].split()[0] for line in lines[:-1]] == [
+        m.card().get("name") for m in shipped.members
+    ]

@@ -272,3 +272,19 @@ def test_a_model_with_an_input_aspect_sees_clips_as_a_crop_of_its_own_video(clou
     # Without the clip's shape the model sees the landmarks as extracted, as every model without one does.
     np.testing.assert_array_equal(portrait.probabilities(wide), plain.probabilities(wide))
     assert not np.allclose(plain.probabilities(wide), seen, atol=1e-3)
+
+
+def test_predict_cli_grades_with_the_shipped_configuration_by_default(cloud, tmp_path, capsys):
+    from ml.__main__ import main
+    from ml.configuration import read_configuration
+    from ml.islr_io import write_sequence
+
+    write_sequence(cloud, tmp_path / "cloud.parquet")
+    code = main(["predict", str(tmp_path / "cloud.parquet"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+
+    shipped = read_configuration(SHIPPED)
+    assert code == 0
+    assert (out["model"]["name"], out["model"]["version"]) == (shipped.name, shipped.version)
+    assert [m["adapter"] for m in out["model"]["members"]] == ["kaggle", "kaggle", "sentisign-66"]
+    assert out["top10"][0]["sign"] == "cloud"

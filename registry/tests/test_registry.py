@@ -340,10 +340,11 @@ def test_the_shipped_model_records_the_same_version_before_and_after_registratio
     before = active_predictor().version
     shipped = model_version_register_shipped()
 
+    assert shipped.activated
+    assert before == active_predictor().version  # now the active configuration, same name on results
+    assert all(mv.status == ModelVersion.Status.ACTIVE for mv, _ in shipped.members)
     card = json.loads((settings.SIGNLEARN_MODEL_DIR / "model_card.json").read_text())
-    assert before == shipped.version == f"{card['name']} {card['version']}"  # "signlearn-seed 1.2.0"
-    assert shipped.status == ModelVersion.Status.ACTIVE
-    assert active_predictor().version == before  # now the active configuration, same name on results
+    assert shipped.members[0][0].version == f"{card['name']} {card['version']}"  # "signlearn-seed 1.2.0"
 
 
 def test_a_new_release_replaces_an_older_shipped_model_but_not_an_admins_choice(
@@ -353,12 +354,12 @@ def test_a_new_release_replaces_an_older_shipped_model_but_not_an_admins_choice(
     from registry.services import model_version_register_shipped
 
     settings.SIGNLEARN_MODEL_DIR = kittu_dir  # release 1 ships kittu89
-    first = model_version_register_shipped()
+    [(first, _)] = model_version_register_shipped().members
     settings.SIGNLEARN_MODEL_DIR = prabhanjan_dir  # release 2 ships another model
     predictor_cache_clear()
-    second = model_version_register_shipped()
+    [(second, _)] = model_version_register_shipped().members
     assert active_predictor().version == second.version != first.version
-    assert model_version_register_shipped() == second  # restarts change nothing
+    assert not model_version_register_shipped().activated  # restarts change nothing
     assert ActiveConfiguration.objects.count() == 2
 
     chosen = model_version_register(

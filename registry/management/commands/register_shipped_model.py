@@ -1,12 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from ml.configuration import ConfigurationError
 from ml.inference import ModelValidationError
 from registry.services import evaluation_run_queue, model_version_register_shipped
 
 
 class Command(BaseCommand):
     help = (
-        "Register the shipped model (SIGNLEARN_MODEL_DIR) and activate it when nothing is active. Idempotent."
+        "Register the shipped configuration (SIGNLEARN_MODEL_DIR: its model, or every member of its "
+        "configuration.json) and activate it when nothing is active. Idempotent."
     )
 
     def add_arguments(self, parser):
@@ -14,9 +16,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            mv = model_version_register_shipped(activate_if_none=not options["no_activate"])
-        except (ModelValidationError, FileNotFoundError) as exc:
+            shipped = model_version_register_shipped(activate_if_none=not options["no_activate"])
+        except (ModelValidationError, ConfigurationError, FileNotFoundError) as exc:
             raise CommandError(getattr(exc, "message", str(exc))) from exc
-        if not mv.evaluations.exists():
-            evaluation_run_queue(model_version=mv)
-        self.stdout.write(f"{mv.version} ({mv.get_status_display()}, sha256 {mv.sha256[:12]})")
+        for mv, weight in shipped.members:
+            if not mv.evaluations.exists():
+                evaluation_run_queue(model_version=mv)
+            self.stdout.write(
+                f"{mv.version} (weight {weight:g}, {mv.get_status_display()}, sha256 {mv.sha256[:12]})"
+            )
+        if shipped.activated and len(shipped.members) > 1:
+            self.stdout.write(f"activated as one configuration ({shipped.combine} of {len(shipped.members)})")
