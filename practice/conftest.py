@@ -123,7 +123,7 @@ def grading_model_dir() -> Path:
     """The model the worker grades with by default (registry fallback); skip if it is absent."""
     folder = Path(settings.SIGNLEARN_MODEL_DIR)
     if not (folder / "model.tflite").exists():
-        pytest.skip(f"no model at {folder}/model.tflite (set SIGNLEARN_MODEL_DIR to a model folder)")
+        pytest.skip(f"needs a model at {folder}/model.tflite (set SIGNLEARN_MODEL_DIR to a model folder)")
     return folder
 
 
