@@ -12,11 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import request_learner
 from api.throttling import uploads_wait_seconds
-from lessons.models import Sign
+from lessons.models import Phrase, Sign
 from signlearn.media import media_response
 
 from .forms import AttemptUploadForm
 from .models import Attempt
+from .phrases import phrase_attempt_create
 from .selectors import attempt_media_file, attempt_summary, attempt_visible
 from .services import AttemptRejected, attempt_create
 
@@ -63,6 +64,37 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
             return JsonResponse({"code": problem[0], "detail": problem[1]}, status=status)
         messages.error(request, problem[1])
         return redirect(reverse("sign-detail", args=[sign.name]) + "#practice")
+    if _wants_json(request):
+        return JsonResponse(_status_payload(request, attempt), status=202)
+    return redirect("attempt-detail", pk=attempt.pk)
+
+
+@login_required
+@require_POST
+def phrase_attempt_submit(request: HttpRequest, slug: str) -> HttpResponse:
+    """A phrase clip from the same panel: the same checks and answers as a sign's, a longer clip."""
+    phrase = get_object_or_404(Phrase, slug=slug)
+    learner = request_learner(request)
+    form = AttemptUploadForm(request.POST, request.FILES)
+    problem = None
+    wait = uploads_wait_seconds(request) if learner is not None else None
+    if learner is None:
+        problem = ("no_learner", "Create a learner profile first.")
+    elif wait is not None:
+        problem = ("throttled", f"That is a lot of clips in a short time: try again in {wait} seconds.")
+    elif not form.is_valid():
+        problem = ("invalid_upload", form.errors.get("video", ["Choose a video file to upload."])[0])
+    else:
+        try:
+            attempt = phrase_attempt_create(learner=learner, phrase=phrase, video=form.cleaned_data["video"])
+        except AttemptRejected as rejected:
+            problem = (rejected.code, rejected.message)
+    if problem:
+        if _wants_json(request):
+            status = 429 if problem[0] == "throttled" else 400
+            return JsonResponse({"code": problem[0], "detail": problem[1]}, status=status)
+        messages.error(request, problem[1])
+        return redirect(reverse("phrase-detail", args=[phrase.slug]) + "#practice")
     if _wants_json(request):
         return JsonResponse(_status_payload(request, attempt), status=202)
     return redirect("attempt-detail", pk=attempt.pk)
