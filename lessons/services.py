@@ -84,7 +84,8 @@ def _phrases_load(*, unit: Unit, phrases: list[dict]) -> int:
     # An admin's phrase in a slot the data file needs moves to the end of its unit.
     taken = Phrase.objects.filter(unit=unit, order__lte=len(phrases)).exclude(slug__in=slugs)
     for phrase in taken:
-        last = Phrase.objects.filter(unit=unit).aggregate(last=Max("order"))["last"] or 0
+        others = Phrase.objects.filter(unit=unit).exclude(slug__in=slugs)
+        last = others.aggregate(last=Max("order"))["last"] or 0
         phrase.order = max(last, len(phrases)) + 1
         phrase.save(update_fields=["order"])
     signs = {

@@ -20,6 +20,7 @@ from accounts.models import Learner
 from lessons.models import Phrase
 from lessons.phrases import phrase_sign_names
 
+from . import services
 from .feedback import detection_failure
 from .landmarks_input import landmarks_check
 from .models import Attempt
@@ -29,7 +30,6 @@ from .services import (
     GradingFailure,
     Reason,
     _attempt_save_and_enqueue,
-    _predictor,
     _store_sequence,
     attempt_landmarks_name,
 )
@@ -89,7 +89,7 @@ def phrase_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
     failure = detection_failure(detected, any_hand_rate=float(any_hand.mean()) if landmarks.n_frames else 0.0)
     if failure:
         raise GradingFailure(failure.code, failure.detail)
-    predictor = _predictor()
+    predictor = services._predictor()  # looked up at call time: the one seam for the grading model
     result = grade_phrase(
         predictor,
         landmarks.data,
