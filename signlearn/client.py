@@ -240,7 +240,7 @@ def format_phrase_result(result: dict) -> str:
     """Each sign of a phrase with its span of the clip and its verdict, then the phrase's."""
     lines = [f"{'#':>2}  {'sign':<16} {'span (s)':<13} verdict"]
     for position, row in enumerate(result.get("signs") or [], start=1):
-        span = f"{row['start_s']:5.2f}-{row['end_s']:5.2f}"
+        span = f"{row['start_s']:.2f}-{row['end_s']:.2f}"
         verdict = f"found, rank {row['rank']}" if row["found"] else f"MISSED (rank {row['rank']})"
         lines.append(f"{position:>2}  {row['sign']:<16} {span:<13} {verdict}")
     xp = result.get("xp")
