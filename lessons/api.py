@@ -131,6 +131,13 @@ class LessonDetailSerializer(LessonCardSerializer):
     unit = serializers.CharField(source="lesson.unit.slug")
 
 
+class UnitPhraseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    gloss = serializers.CharField()
+    meaning = serializers.CharField()
+
+
 class UnitCardSerializer(serializers.Serializer):
     slug = serializers.CharField(source="unit.slug")
     title = serializers.CharField(source="unit.title")
@@ -138,6 +145,9 @@ class UnitCardSerializer(serializers.Serializer):
     order = serializers.IntegerField(source="unit.order")
     completed = serializers.IntegerField(help_text="How many of the unit's lessons are completed.")
     lessons = LessonCardSerializer(many=True)
+    phrases = UnitPhraseSerializer(
+        many=True, help_text="Phrase exercises after the lessons (/api/v1/phrases/)."
+    )
 
 
 class CourseSerializer(serializers.Serializer):

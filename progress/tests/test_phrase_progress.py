@@ -112,3 +112,18 @@ def test_recompute_with_phrase_attempts_equals_the_incremental_progress(curricul
     assert [{k: v for k, v in row.items() if k != "id"} for row in recomputed] == strip
     call_command("recompute_progress", verbosity=0)
     assert snapshot(hamlet) == incremental
+
+
+def test_the_csv_export_names_the_phrase_of_a_phrase_attempt(curriculum, hamlet):
+    from progress.services import learner_export_rows
+
+    phrase_attempt_graded(learner=hamlet, phrase=phrase("dad-go-bed"), ranks=[1, 2, 3], at=utc(2024, 5, 1, 9))
+
+    header, row = list(learner_export_rows(learner=hamlet))
+    values = dict(zip(header, row, strict=True))
+    assert (values["sign"], values["unit"], values["passed"], values["rank"]) == (
+        "dad-go-bed",
+        "Daily Routines and Needs",
+        1,
+        "",
+    )
