@@ -31,6 +31,7 @@ from .services import (
     Reason,
     _attempt_save_and_enqueue,
     _store_sequence,
+    _video_landmarks,
     attempt_landmarks_name,
 )
 
@@ -74,7 +75,7 @@ def phrase_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
     grading_fps = settings.SIGNLEARN_GRADING_FPS or 30.0
     duration_s, size, fps, timestamps = attempt.duration_s, None, grading_fps, None
     if attempt.source == Attempt.Source.VIDEO:
-        landmarks, video = _phrase_video_landmarks(attempt)
+        landmarks, video = _video_landmarks(attempt, max_seconds=settings.SIGNLEARN_MAX_PHRASE_SECONDS)
         duration_s = float(video.timestamps_s[-1] + 1.0 / video.fps)
         size, fps, timestamps = (video.width, video.height), video.fps, landmarks.timestamps_s
         files["landmarks"] = _store_sequence(landmarks.data, attempt_landmarks_name())
@@ -111,21 +112,3 @@ def phrase_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
         fps=fps,
         phrase_signs=result.as_dict()["signs"],
     )
-
-
-def _phrase_video_landmarks(attempt: Attempt):
-    from ml.landmarks import get_extractor
-    from ml.video import VideoError, read_video
-
-    if not attempt.video:
-        raise GradingFailure(Reason.UNREADABLE_VIDEO, "The clip has been deleted.")
-    try:
-        video = read_video(
-            attempt.video.path,
-            min_seconds=settings.SIGNLEARN_MIN_CLIP_SECONDS,
-            max_seconds=settings.SIGNLEARN_MAX_PHRASE_SECONDS,
-            target_fps=settings.SIGNLEARN_GRADING_FPS,
-        )
-    except VideoError as error:
-        raise GradingFailure(error.code, error.message) from error
-    return get_extractor().extract(video.frames, timestamps_s=video.timestamps_s), video

@@ -298,7 +298,8 @@ def _attempt_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
     )
 
 
-def _video_landmarks(attempt: Attempt):
+def _video_landmarks(attempt: Attempt, *, max_seconds: float | None = None):
+    """The clip's landmarks at the grading rate; `max_seconds` defaults to a single sign's limit."""
     from ml.landmarks import get_extractor
     from ml.video import VideoError, read_video
 
@@ -308,7 +309,7 @@ def _video_landmarks(attempt: Attempt):
         video = read_video(
             attempt.video.path,
             min_seconds=settings.SIGNLEARN_MIN_CLIP_SECONDS,
-            max_seconds=settings.SIGNLEARN_MAX_CLIP_SECONDS,
+            max_seconds=max_seconds or settings.SIGNLEARN_MAX_CLIP_SECONDS,
             target_fps=settings.SIGNLEARN_GRADING_FPS,
         )
     except VideoError as error:
