@@ -6,7 +6,7 @@ POST /api/v1/attempts/      multipart `sign` + `video` (or `landmarks` file: ISL
 GET  /api/v1/attempts/      the learner's attempts, newest first
 GET  /api/v1/attempts/<id>/ {"id", "sign", "status", "failure_reason", "result": {...} | null}
 
-Every refusal is 400 {"code", "detail"} with a stable code (unknown_sign, too_large,
+Every refusal is 400 {"code", "detail"} with a stable code (unknown_sign, unknown_phrase, too_large,
 unreadable_video, too_short, too_long, invalid_landmarks, invalid); nothing a client sends is a 500.
 """
 
