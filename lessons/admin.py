@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from .models import Course, Lesson, Sign, TutorialVideo, Unit
+from .models import Course, Lesson, Phrase, PhraseSign, Sign, TutorialVideo, Unit
 from .services import tutorial_queue_check
 
 
@@ -132,3 +132,25 @@ class TutorialVideoAdmin(admin.ModelAdmin):
     def unmark_for_evaluation(self, request, queryset):
         count = queryset.update(is_evaluation=False)
         messages.info(request, f"{count} tutorial(s) no longer used for evaluation.")
+
+
+class PhraseSignInline(admin.TabularInline):
+    model = PhraseSign
+    extra = 0
+    min_num = 2
+    max_num = 4
+    fields = ("position", "sign")
+    autocomplete_fields = ("sign",)
+
+
+@admin.register(Phrase)
+class PhraseAdmin(admin.ModelAdmin):
+    list_display = ("gloss", "meaning", "unit", "order", "has_video")
+    list_filter = ("unit",)
+    search_fields = ("gloss", "meaning", "slug")
+    prepopulated_fields = {"slug": ("gloss",)}
+    inlines = [PhraseSignInline]
+
+    @admin.display(description="Video", boolean=True)
+    def has_video(self, phrase: Phrase) -> bool:
+        return bool(phrase.video)

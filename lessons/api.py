@@ -14,7 +14,8 @@ from api.learner import LearnerQuerySerializer, request_learner
 from progress.rules import LessonState
 from signlearn.media import VIDEO_TYPES, media_response
 
-from .models import Lesson, Sign, TutorialVideo
+from .models import Lesson, Phrase, Sign, TutorialVideo
+from .phrases import phrases_with_signs
 from .selectors import course_get, course_map, lesson_card, sign_list
 
 
@@ -118,6 +119,13 @@ class LessonDetailSerializer(LessonCardSerializer):
     unit = serializers.CharField(source="lesson.unit.slug")
 
 
+class UnitPhraseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    gloss = serializers.CharField()
+    meaning = serializers.CharField()
+
+
 class UnitCardSerializer(serializers.Serializer):
     slug = serializers.CharField(source="unit.slug")
     title = serializers.CharField(source="unit.title")
@@ -125,6 +133,9 @@ class UnitCardSerializer(serializers.Serializer):
     order = serializers.IntegerField(source="unit.order")
     completed = serializers.IntegerField(help_text="How many of the unit's lessons are completed.")
     lessons = LessonCardSerializer(many=True)
+    phrases = UnitPhraseSerializer(
+        many=True, help_text="Phrase exercises after the lessons (/api/v1/phrases/)."
+    )
 
 
 class CourseSerializer(serializers.Serializer):
@@ -167,3 +178,57 @@ class LessonDetailView(APIView):
         learner = request_learner(request)
         lesson = get_object_or_404(Lesson.objects.select_related("unit__course"), slug=slug)
         return Response(LessonDetailSerializer(lesson_card(lesson=lesson, learner=learner)).data)
+
+
+class PhraseSignSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="1 = signed first.")
+    name = serializers.CharField(source="sign.name")
+    label = serializers.CharField(source="sign.label")
+
+
+class PhraseSerializer(serializers.ModelSerializer):
+    unit = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    signs = PhraseSignSerializer(source="items", many=True, help_text="The signs in signing order.")
+    video_url = serializers.SerializerMethodField(
+        help_text="The whole phrase signed, if an admin uploaded it."
+    )
+
+    class Meta:
+        model = Phrase
+        fields = ["id", "slug", "gloss", "meaning", "unit", "order", "signs", "video_url"]
+
+    def get_video_url(self, phrase: Phrase) -> str | None:
+        if not phrase.video:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("phrase-video", args=[phrase.slug]))
+
+
+class PhraseFilterSerializer(serializers.Serializer):
+    unit = serializers.SlugField(required=False, allow_blank=True, help_text="Only phrases of this unit.")
+
+
+@extend_schema(tags=["curriculum"], parameters=[PhraseFilterSerializer])
+class PhraseListView(generics.ListAPIView):
+    """Phrase exercises in course order (2-4 signs in ASL order); attempt one with `phrase=<id>`."""
+
+    serializer_class = PhraseSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        filters = PhraseFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        phrases = phrases_with_signs().order_by("unit__order", "order")
+        if filters.validated_data.get("unit"):
+            phrases = phrases.filter(unit__slug=filters.validated_data["unit"])
+        return phrases
+
+
+@extend_schema(tags=["curriculum"])
+class PhraseDetailView(generics.RetrieveAPIView):
+    """One phrase by id, with its signs in order."""
+
+    serializer_class = PhraseSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return phrases_with_signs()

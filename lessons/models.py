@@ -131,3 +131,49 @@ class TutorialVideo(models.Model):
 
     def __str__(self) -> str:
         return self.title or f"{self.sign.name} tutorial"
+
+
+def phrase_video_upload_to(instance: "Phrase", filename: str) -> str:
+    # Generated, like tutorial clips: uploads never overwrite each other and the name leaks nothing.
+    return f"phrases/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class Phrase(models.Model):
+    """A short sentence of 2-4 signs in ASL gloss order, practised in one clip after its unit's lessons."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="phrases")
+    slug = models.SlugField(unique=True)
+    order = models.PositiveIntegerField()
+    gloss = models.CharField(max_length=120, help_text="ASL gloss in signing order, e.g. DAD GO BED.")
+    meaning = models.CharField(max_length=200, help_text="The English meaning, e.g. “Dad is going to bed.”")
+    signs = models.ManyToManyField(Sign, through="PhraseSign", related_name="phrases")
+    video = models.FileField(
+        upload_to=phrase_video_upload_to,
+        blank=True,
+        validators=[validate_clip_upload],
+        help_text="Optional: a clip of the whole phrase, shown after its signs' tutorials.",
+    )
+
+    class Meta:
+        ordering = ["unit__order", "order"]
+        constraints = [models.UniqueConstraint(fields=["unit", "order"], name="unique_phrase_order")]
+
+    def __str__(self) -> str:
+        return self.gloss
+
+
+class PhraseSign(models.Model):
+    """One sign of a phrase at its position (1 = signed first); a sign may appear twice."""
+
+    phrase = models.ForeignKey(Phrase, on_delete=models.CASCADE, related_name="items")
+    sign = models.ForeignKey(Sign, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["phrase_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["phrase", "position"], name="unique_phrase_sign_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} #{self.position}: {self.sign}"

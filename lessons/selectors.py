@@ -9,7 +9,7 @@ from accounts.models import Learner
 from progress.rules import LessonState, lesson_states, required_signs
 from progress.selectors import learner_passed_sign_ids
 
-from .models import Course, Lesson, Sign, TutorialVideo, Unit
+from .models import Course, Lesson, Phrase, Sign, TutorialVideo, Unit
 
 
 @dataclass
@@ -24,6 +24,7 @@ class LessonCard:
 class UnitCard:
     unit: Unit
     lessons: list[LessonCard] = field(default_factory=list)
+    phrases: list[Phrase] = field(default_factory=list)  # practised after the unit's lessons
 
     @property
     def completed(self) -> int:
@@ -54,7 +55,8 @@ def course_map(*, course: Course, learner: Learner | None) -> list[UnitCard]:
                 queryset=Lesson.objects.order_by("order").prefetch_related(
                     Prefetch("signs", queryset=Sign.objects.order_by("order"))
                 ),
-            )
+            ),
+            Prefetch("phrases", queryset=Phrase.objects.order_by("order")),
         )
     )
     passed = learner_passed_sign_ids(learner=learner) if learner else set()
@@ -67,7 +69,7 @@ def course_map(*, course: Course, learner: Learner | None) -> list[UnitCard]:
     state_by_lesson = dict(zip((lesson.id for lesson in ordered_lessons), states, strict=True))
     cards = []
     for unit in units:
-        card = UnitCard(unit=unit)
+        card = UnitCard(unit=unit, phrases=list(unit.phrases.all()))
         for lesson in unit.lessons.all():
             signs = list(lesson.signs.all())
             card.lessons.append(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 
-from .models import Course, Lesson, Sign, TutorialVideo, Unit
+from .models import Course, Lesson, Phrase, PhraseSign, Sign, TutorialVideo, Unit
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CLIP_NAME = re.compile(r"^(?P<index>\d+)_(?P<sign>.+)_(?P<n>\d+)\.(mp4|webm|mov|mkv)$", re.IGNORECASE)
@@ -20,6 +20,7 @@ class CurriculumLoadResult:
     signs: int
     units: int
     lessons: int
+    phrases: int = 0
 
 
 @transaction.atomic
@@ -67,7 +68,40 @@ def curriculum_load(*, data_dir: Path = DATA_DIR) -> CurriculumLoadResult:
                 if not sign.description:
                     sign.description = descriptions.get(name, "")
                 sign.save(update_fields=["lesson", "order", "description"])
-    return CurriculumLoadResult(signs=len(sign_names), units=len(curriculum["units"]), lessons=n_lessons)
+    n_phrases = sum(
+        _phrases_load(unit=Unit.objects.get(slug=unit_data["slug"]), phrases=unit_data.get("phrases", []))
+        for unit_data in curriculum["units"]
+    )
+    return CurriculumLoadResult(
+        signs=len(sign_names), units=len(curriculum["units"]), lessons=n_lessons, phrases=n_phrases
+    )
+
+
+def _phrases_load(*, unit: Unit, phrases: list[dict]) -> int:
+    """The unit's phrases from the data file, in order; phrases an admin added stay (after them)."""
+    slugs = [data["slug"] for data in phrases]
+    Phrase.objects.filter(slug__in=slugs).update(order=F("order") + 100_000)
+    # An admin's phrase in a slot the data file needs moves to the end of its unit.
+    taken = Phrase.objects.filter(unit=unit, order__lte=len(phrases)).exclude(slug__in=slugs)
+    for phrase in taken:
+        others = Phrase.objects.filter(unit=unit).exclude(slug__in=slugs)
+        last = others.aggregate(last=Max("order"))["last"] or 0
+        phrase.order = max(last, len(phrases)) + 1
+        phrase.save(update_fields=["order"])
+    signs = {
+        sign.name: sign for sign in Sign.objects.filter(name__in={n for d in phrases for n in d["signs"]})
+    }
+    for order, data in enumerate(phrases, start=1):
+        phrase, _ = Phrase.objects.update_or_create(
+            slug=data["slug"],
+            defaults={"unit": unit, "order": order, "gloss": data["gloss"], "meaning": data["meaning"]},
+        )
+        for position, name in enumerate(data["signs"], start=1):
+            PhraseSign.objects.update_or_create(
+                phrase=phrase, position=position, defaults={"sign": signs[name]}
+            )
+        PhraseSign.objects.filter(phrase=phrase, position__gt=len(data["signs"])).delete()
+    return len(phrases)
 
 
 @dataclass

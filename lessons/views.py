@@ -6,7 +6,8 @@ from accounts.selectors import request_learner
 from progress.rules import LessonState
 from signlearn.media import media_response
 
-from .models import Lesson, Sign, TutorialVideo, Unit
+from .models import Lesson, Phrase, Sign, TutorialVideo, Unit
+from .phrases import phrase_get, phrase_steps
 from .selectors import course_get, course_map, lesson_card, sign_list
 
 
@@ -57,6 +58,28 @@ def sign_detail(request, name: str):
             "learner": request_learner(request),
         },
     )
+
+
+@login_required
+def phrase_detail(request, slug: str):
+    """A phrase: its signs' tutorials back to back (and the admin's whole-phrase clip), then practice."""
+    phrase = phrase_get(slug=slug)
+    if phrase is None:
+        raise Http404("No such phrase.")
+    return render(
+        request,
+        "lessons/phrase_detail.html",
+        {"phrase": phrase, "steps": phrase_steps(phrase=phrase), "learner": request_learner(request)},
+    )
+
+
+@login_required
+def phrase_video(request, slug: str):
+    """The admin-uploaded clip of a whole phrase (signed-in learners only, like tutorials)."""
+    phrase = get_object_or_404(Phrase, slug=slug)
+    if not phrase.video:
+        raise Http404
+    return media_response(request, phrase.video, "video/mp4")
 
 
 def explorer(request):

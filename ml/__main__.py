@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ml.cli_model import MODEL_COMMANDS
+from ml.cli_phrase import add_phrase_command
 from ml.video import VideoError
 
 
@@ -223,7 +224,7 @@ def _timings_text(timings: dict[str, float]) -> str:
     return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items())
 
 
-COMMANDS = [add_extract_command, add_render_command, *MODEL_COMMANDS]
+COMMANDS = [add_extract_command, add_render_command, *MODEL_COMMANDS, add_phrase_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,11 +1,12 @@
 """API v1 attempts: submit a clip (or landmarks) for grading, then read the attempt until it is final.
 
 POST /api/v1/attempts/      multipart `sign` + `video` (or `landmarks` file: ISLR parquet or JSON),
-                            or JSON {"sign": ..., "landmarks": [[[x, y, z], ...543], ...]} -> 202
+                            or JSON {"sign": ..., "landmarks": [[[x, y, z], ...543], ...]} -> 202;
+                            `phrase=<id>` instead of `sign` grades a phrase sign by sign
 GET  /api/v1/attempts/      the learner's attempts, newest first
 GET  /api/v1/attempts/<id>/ {"id", "sign", "status", "failure_reason", "result": {...} | null}
 
-Every refusal is 400 {"code", "detail"} with a stable code (unknown_sign, unreadable_video, too_short,
+Every refusal is 400 {"code", "detail"} with a stable code (unknown_sign, unknown_phrase, unreadable_video, too_short,
 too_long, invalid_landmarks, invalid, parse_error, too_many_fields, too_many_files), or 413 too_large
 (411 length_required for a chunked body); nothing a client sends is a 500.
 """
@@ -16,10 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.learner import request_learner
-from lessons.models import Sign
+from lessons.models import Phrase, Sign
 
 from .landmarks_input import LandmarksInvalid, landmarks_from_file, landmarks_from_json
 from .models import Attempt
+from .phrases import phrase_attempt_create, phrase_attempt_create_from_landmarks
 from .selectors import attempt_visible
 from .services import AttemptRejected, attempt_create, attempt_create_from_landmarks
 
@@ -42,6 +44,14 @@ class TopSignSerializer(serializers.Serializer):
     score = serializers.FloatField()
 
 
+class PhraseSignVerdictSerializer(serializers.Serializer):
+    sign = serializers.CharField()
+    found = serializers.BooleanField(help_text="In the top-10 of its own span of the clip.")
+    rank = serializers.IntegerField(help_text="Rank among all signs in its span (1 = best).")
+    start_s = serializers.FloatField(help_text="Where its span starts in the clip, in seconds.")
+    end_s = serializers.FloatField()
+
+
 class AttemptResultSerializer(serializers.Serializer):
     passed = serializers.BooleanField()
     rank = serializers.IntegerField(
@@ -53,10 +63,16 @@ class AttemptResultSerializer(serializers.Serializer):
         child=serializers.FloatField(), help_text="Share of frames with face, left_hand, pose, right_hand."
     )
     model_version = serializers.CharField()
+    signs = PhraseSignVerdictSerializer(
+        many=True, help_text="Phrase attempts: each sign's verdict in signing order; [] for a sign attempt."
+    )
 
 
 class AttemptSerializer(serializers.ModelSerializer):
-    sign = serializers.CharField(source="sign.name")
+    sign = serializers.CharField(source="sign.name", allow_null=True, help_text="Null for a phrase attempt.")
+    phrase = serializers.IntegerField(
+        source="phrase_id", allow_null=True, help_text="Null for a sign attempt."
+    )
     failure_reason = serializers.CharField(allow_null=True)
     failure_detail = serializers.CharField()
     result = serializers.SerializerMethodField()
@@ -66,6 +82,7 @@ class AttemptSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "sign",
+            "phrase",
             "status",
             "failure_reason",
             "failure_detail",
@@ -92,6 +109,7 @@ class AttemptSerializer(serializers.ModelSerializer):
                 "top10": [{"sign": row["sign"], "score": row["score"]} for row in result.top10],
                 "detected": result.detected,
                 "model_version": result.model_version,
+                "signs": result.signs,
             }
         ).data
 
@@ -99,7 +117,10 @@ class AttemptSerializer(serializers.ModelSerializer):
 class AttemptCreateSerializer(serializers.Serializer):
     """Documentation of the request body; the view reads it itself (files or JSON)."""
 
-    sign = serializers.CharField(help_text="A sign name from the vocabulary, e.g. `hello`.")
+    sign = serializers.CharField(required=False, help_text="A sign name from the vocabulary, e.g. `hello`.")
+    phrase = serializers.IntegerField(
+        required=False, help_text="Instead of `sign`: a phrase id (`/api/v1/phrases/`); clip up to 20 s."
+    )
     video = serializers.FileField(required=False, help_text="A clip of one sign: 0.5-15 s, at most 50 MB.")
     landmarks = serializers.JSONField(
         required=False,
@@ -125,7 +146,7 @@ class AttemptListCreateView(generics.ListAPIView):
         learner = request_learner(self.request)
         return (
             Attempt.objects.filter(learner=learner)
-            .select_related("sign", "result")
+            .select_related("sign", "phrase", "result")
             .order_by("-created_at", "-id")
         )
 
@@ -134,6 +155,9 @@ class AttemptListCreateView(generics.ListAPIView):
         learner = request_learner(request)
         if not isinstance(request.data, dict):
             raise UploadRejected("Send a JSON object or a multipart form.", code="invalid")
+        if request.data.get("phrase") not in (None, ""):
+            attempt = _phrase_attempt_from_request(request, learner=learner)
+            return Response({"id": attempt.pk, "status": attempt.status}, status=status.HTTP_202_ACCEPTED)
         sign_name = request.data.get("sign")
         if not isinstance(sign_name, str) or not sign_name.strip():
             raise UploadRejected("Name the sign you practised in `sign`.", code="invalid")
@@ -178,3 +202,29 @@ class AttemptDetailView(APIView):
         if attempt is None:
             raise exceptions.NotFound("No such attempt.")
         return Response(AttemptSerializer(attempt).data)
+
+
+def _phrase_attempt_from_request(request, *, learner) -> Attempt:
+    """`phrase=<id>` with a video, a landmarks file or JSON landmarks: the same refusals as a sign's."""
+    if request.data.get("sign") not in (None, ""):
+        raise UploadRejected("Send either `sign` or `phrase`, not both.", code="invalid")
+    raw = str(request.data.get("phrase")).strip()
+    phrase = Phrase.objects.filter(pk=int(raw)).first() if raw.isdecimal() and len(raw) < 10 else None
+    if phrase is None:
+        raise UploadRejected(f"“{raw[:50]}” is not a phrase id.", code="unknown_phrase")
+    try:
+        if "video" in request.FILES:
+            return phrase_attempt_create(learner=learner, phrase=phrase, video=request.FILES["video"])
+        if "landmarks" in request.FILES:
+            data = landmarks_from_file(request.FILES["landmarks"])
+        elif request.data.get("landmarks") is not None:
+            data = landmarks_from_json(request.data.get("landmarks"))
+        else:
+            raise UploadRejected(
+                "Send a `video` file, a `landmarks` file, or JSON `landmarks`.", code="invalid"
+            )
+        return phrase_attempt_create_from_landmarks(learner=learner, phrase=phrase, data=data)
+    except AttemptRejected as rejected:
+        raise UploadRejected(rejected.message, code=rejected.code) from rejected
+    except LandmarksInvalid as invalid:
+        raise UploadRejected(str(invalid), code=invalid.code) from invalid

@@ -186,3 +186,30 @@ def wait_for_replay(attempt_id: int, *, timeout: float = 30.0):
             return attempt
         time.sleep(0.05)
     raise AssertionError(f"attempt {attempt_id} has no replay after {timeout} s")
+
+
+# --- a real phrase -----------------------------------------------------------------------------------
+# "DAD GO BED" (a curriculum phrase) joined from three real shared clips, as ml/tests/test_phrase.py and
+# bench/phrases.py join them: each clip's landmarks at the grading rate, with a third of a second of
+# the signer at rest (face and pose of the sign's last frame, no hands) between signs. The shipped model
+# finds every sign in its span (ml/tests/test_phrase.py); "dad", "milk", "bed" misses "milk".
+PHRASE_SLUG = "dad-go-bed"
+PHRASE_CLIPS = ("55_dad_1.mp4", "97_go_1.mp4", "17_bed_1.mp4")
+PHRASE_REST_FRAMES = 5
+
+
+@pytest.fixture(scope="session")
+def dad_go_bed_landmarks():
+    """[T, 543, 3] landmarks of the joined phrase at 15 fps."""
+    import numpy as np
+
+    from ml.landmarks import extract_video, quiet_native_logs
+
+    parts = []
+    with quiet_native_logs():
+        for name in PHRASE_CLIPS:
+            piece = extract_video(shared_clip(name), target_fps=15).data
+            rest = np.repeat(piece[-1:], PHRASE_REST_FRAMES, axis=0)
+            rest[:, 468:489] = rest[:, 522:543] = np.nan
+            parts += [piece, rest]
+    return np.concatenate(parts[:-1])

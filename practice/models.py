@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Learner
-from lessons.models import Sign
+from lessons.models import Phrase, Sign
 from signlearn.media import SniffedFileField
 
 
@@ -28,7 +28,11 @@ def attempt_thumbnail_upload_to(instance: "Attempt", filename: str) -> str:
 
 
 class Attempt(models.Model):
-    """One try at one sign: uploaded -> queued -> processing -> graded | failed (DESIGN §5)."""
+    """One try at one sign or one phrase: uploaded -> queued -> processing -> graded | failed (DESIGN §5).
+
+    Exactly one of `sign` and `phrase` is set (a database constraint): one lifecycle, one queue, one
+    media and authorisation path for both kinds, and a phrase attempt is still one row to count once.
+    """
 
     class Status(models.TextChoices):
         UPLOADED = "uploaded", "Uploaded"
@@ -54,7 +58,10 @@ class Attempt(models.Model):
         LANDMARKS = "landmarks", "Landmarks"
 
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="attempts")
-    sign = models.ForeignKey(Sign, on_delete=models.PROTECT, related_name="attempts")
+    sign = models.ForeignKey(Sign, on_delete=models.PROTECT, related_name="attempts", null=True, blank=True)
+    phrase = models.ForeignKey(
+        Phrase, on_delete=models.PROTECT, related_name="attempts", null=True, blank=True
+    )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.VIDEO)
     is_review = models.BooleanField(default=False, help_text="Made from the review queue.")
     video = SniffedFileField(upload_to=attempt_video_upload_to, blank=True)
@@ -83,9 +90,21 @@ class Attempt(models.Model):
         # Staff status alone opens no family's clips: reading another account's media needs this, and
         # every such read is logged (MediaAccess).
         permissions = [("view_family_media", "Can view other families' practice clips and replays")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sign__isnull=False, phrase__isnull=True)
+                | models.Q(sign__isnull=True, phrase__isnull=False),
+                name="attempt_targets_sign_or_phrase",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"Attempt {self.pk} at {self.sign} ({self.status})"
+        return f"Attempt {self.pk} at {self.phrase or self.sign} ({self.status})"
+
+    @property
+    def target_label(self) -> str:
+        """What was practised, as a parent reads it: the sign's label or the phrase's gloss."""
+        return self.phrase.gloss if self.phrase_id else self.sign.label
 
     @property
     def failure_message(self) -> str:
@@ -108,6 +127,11 @@ class AttemptResult(models.Model):
         help_text="Share of frames with each part: face, left_hand, pose, right_hand."
     )
     n_frames = models.PositiveIntegerField(default=0)
+    signs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Phrase attempts: [{"sign", "found", "rank", "start_s", "end_s"}, ...] in signing order.',
+    )
     model_version = models.CharField(max_length=200)
     graded_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

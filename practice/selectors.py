@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Learner
-from lessons.models import Sign, TutorialVideo
+from lessons.models import Phrase, Sign, TutorialVideo
 
 from .feedback import detection_tips, rank_message
 from .models import Attempt
@@ -30,7 +30,7 @@ def attempt_visible(*, user: AbstractBaseUser, attempt_id: int) -> Attempt | Non
     """
     if not user.is_authenticated:
         return None
-    attempt = Attempt.objects.select_related("sign", "learner", "result").filter(pk=attempt_id).first()
+    attempt = Attempt.objects.select_related("sign", "phrase", "learner", "result").filter(pk=attempt_id).first()
     if attempt is None:
         return None
     # The owner first: a family polling its own attempt costs no permission queries.
@@ -44,6 +44,14 @@ def attempts_recent(*, learner: Learner, sign: Sign | None = None, limit: int = 
     if sign is not None:
         attempts = attempts.filter(sign=sign)
     return attempts.order_by("-created_at", "-id")[:limit]
+
+
+def phrase_attempts_recent(*, learner: Learner, phrase: Phrase, limit: int = 5) -> QuerySet[Attempt]:
+    return (
+        Attempt.objects.filter(learner=learner, phrase=phrase)
+        .select_related("phrase", "result")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def attempt_media_file(*, attempt: Attempt, kind: str):
@@ -63,6 +71,21 @@ class TopRow:
 
 
 @dataclass
+class PhraseSignRow:
+    """One sign of a graded phrase on the clip's timeline (0-1000 units wide, for an SVG)."""
+
+    position: int
+    sign: str
+    label: str
+    found: bool
+    rank: int
+    start_s: float
+    end_s: float
+    x: int
+    width: int
+
+
+@dataclass
 class AttemptSummary:
     """An attempt as the result panel shows it; plain values so templates stay logic-free."""
 
@@ -79,6 +102,8 @@ class AttemptSummary:
     replay_url: str = ""
     replay_pending: bool = False  # graded a moment ago; the replay is still being rendered
     model_version: str = ""
+    phrase_signs: list[PhraseSignRow] = field(default_factory=list)
+    timeline_s: float = 0.0  # the clip length the phrase timeline spans
 
     @property
     def wants_refresh(self) -> bool:
@@ -110,7 +135,9 @@ def attempt_summary(*, attempt: Attempt) -> AttemptSummary:
         )
         for row in result.top10
     ]
-    reference = _tutorial_detected(sign=attempt.sign)
+    if attempt.phrase_id is not None:
+        _phrase_summary(summary, verdicts=result.signs, duration_s=attempt.duration_s)
+    reference = _tutorial_detected(sign=attempt.sign) if attempt.sign_id else None
     summary.tips = detection_tips(result.detected, reference=reference)
     summary.detected = [
         (label, round(100 * float(result.detected.get(part, 0.0))))
@@ -128,6 +155,39 @@ def attempt_summary(*, attempt: Attempt) -> AttemptSummary:
             bool(attempt.finished_at) and timezone.now() - attempt.finished_at < REPLAY_WAIT
         )
     return summary
+
+
+TIMELINE_WIDTH = 1000
+
+
+def _phrase_summary(summary: AttemptSummary, *, verdicts: list[dict], duration_s: float | None) -> None:
+    """Each sign's verdict on a timeline of the clip, and a message naming the signs to work on."""
+    end = max([duration_s or 0.0, *(v["end_s"] for v in verdicts)]) or 1.0
+    summary.timeline_s = end
+    summary.phrase_signs = [
+        PhraseSignRow(
+            position=position,
+            sign=v["sign"],
+            label=_label(v["sign"]),
+            found=v["found"],
+            rank=v["rank"],
+            start_s=v["start_s"],
+            end_s=v["end_s"],
+            x=round(TIMELINE_WIDTH * v["start_s"] / end),
+            width=max(1, round(TIMELINE_WIDTH * (v["end_s"] - v["start_s"]) / end)),
+        )
+        for position, v in enumerate(verdicts, start=1)
+    ]
+    missed = [row.label for row in summary.phrase_signs if not row.found]
+    if not missed:
+        summary.message = "Every sign was there, in order."
+    else:
+        found = len(summary.phrase_signs) - len(missed)
+        summary.message = (
+            f"{found} of {len(summary.phrase_signs)} signs found. Practise "
+            + ", ".join(f"“{label}”" for label in missed)
+            + " and try the phrase again."
+        )
 
 
 def _tutorial_detected(*, sign: Sign) -> dict | None:

@@ -143,6 +143,7 @@ class Evaluation:
     data: np.ndarray | None = None  # the landmarks, for the replay rendered after the result
     size: tuple[int, int] | None = None  # source video (width, height), None for uploaded landmarks
     fps: float = 30.0
+    phrase_signs: list[dict] | None = None  # phrase attempts: each sign's verdict (ml.phrase), in order
 
 
 def attempt_grade(*, attempt_id: int) -> Attempt | None:
@@ -228,7 +229,7 @@ def _attempt_claim(*, attempt_id: int) -> Attempt | None:
         status=Status.PROCESSING, started_at=now, task_runs=F("task_runs") + 1
     )
     if claimed:
-        return Attempt.objects.select_related("sign", "learner").get(pk=attempt_id)
+        return Attempt.objects.select_related("sign", "phrase", "learner").get(pk=attempt_id)
     attempt = Attempt.objects.filter(claimable, pk=attempt_id).first()
     if attempt is not None:  # claimable but out of runs: it keeps killing workers
         log.error("attempt %s: giving up after %s runs", attempt_id, attempt.task_runs)
@@ -255,6 +256,11 @@ def _attempt_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
     from ml.islr_io import read_sequence
     from ml.landmarks import Landmarks
 
+    if attempt.phrase_id is not None:
+        # practice.phrases builds on this module (creation, storage); this is its one entry point here.
+        from .phrases import phrase_evaluate
+
+        return phrase_evaluate(attempt, files=files)
     duration_s, size, fps = attempt.duration_s, None, 30.0
     if attempt.source == Attempt.Source.VIDEO:
         landmarks, video = _video_landmarks(attempt)
@@ -292,7 +298,8 @@ def _attempt_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
     )
 
 
-def _video_landmarks(attempt: Attempt):
+def _video_landmarks(attempt: Attempt, *, max_seconds: float | None = None):
+    """The clip's landmarks at the grading rate; `max_seconds` defaults to a single sign's limit."""
     from ml.landmarks import get_extractor
     from ml.video import VideoError, read_video
 
@@ -302,7 +309,7 @@ def _video_landmarks(attempt: Attempt):
         video = read_video(
             attempt.video.path,
             min_seconds=settings.SIGNLEARN_MIN_CLIP_SECONDS,
-            max_seconds=settings.SIGNLEARN_MAX_CLIP_SECONDS,
+            max_seconds=max_seconds or settings.SIGNLEARN_MAX_CLIP_SECONDS,
             target_fps=settings.SIGNLEARN_GRADING_FPS,
         )
     except VideoError as error:
@@ -315,11 +322,16 @@ def _attempt_store(*, attempt: Attempt, evaluation: Evaluation) -> tuple[Attempt
 
     Returns the attempt and whether this call stored the result.
     """
-    from progress.rules import is_pass, outcome_for_rank
+    from progress.rules import is_pass, outcome_for_rank, phrase_passed, phrase_xp
     from progress.services import progress_record_attempt
 
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("learner", "sign").get(pk=attempt.pk)
+        # of=self: PostgreSQL cannot lock the nullable side (sign or phrase) of an outer join.
+        locked = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("learner", "sign", "phrase")
+            .get(pk=attempt.pk)
+        )
         if locked.status != Status.PROCESSING or AttemptResult.objects.filter(attempt_id=attempt.pk).exists():
             transaction.on_commit(lambda: _files_delete(evaluation.files))
             return locked, False
@@ -329,17 +341,24 @@ def _attempt_store(*, attempt: Attempt, evaluation: Evaluation) -> tuple[Attempt
         for name, stored in evaluation.files.items():
             setattr(locked, name, stored)
         locked.save(update_fields=["status", "finished_at", "duration_s", *evaluation.files])
+        if evaluation.phrase_signs is not None:
+            verdict = {
+                "passed": phrase_passed(evaluation.phrase_signs),
+                "xp": phrase_xp(evaluation.phrase_signs),
+                "signs": evaluation.phrase_signs,
+            }
+        else:
+            verdict = {"passed": is_pass(evaluation.rank), "xp": outcome_for_rank(evaluation.rank).xp}
         result = AttemptResult.objects.create(
             attempt=locked,
-            passed=is_pass(evaluation.rank),
             rank=evaluation.rank,
-            xp=outcome_for_rank(evaluation.rank).xp,
             top10=[
                 {"sign": p.sign, "index": p.index, "score": round(p.score, 5)} for p in evaluation.predictions
             ],
             detected=evaluation.detected,
             n_frames=evaluation.n_frames,
             model_version=evaluation.model_version[:200],
+            **verdict,
         )
         progress_record_attempt(attempt=locked, result=result)
     return locked, True

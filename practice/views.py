@@ -10,13 +10,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import request_learner
 from api.throttling import uploads_wait_seconds
-from lessons.models import Sign
+from lessons.models import Phrase, Sign
 from signlearn.limits import wants_json
 from signlearn.media import media_response
 
 from .forms import AttemptUploadForm
 from .media_access import media_access_record
 from .models import Attempt
+from .phrases import phrase_attempt_create
 from .selectors import attempt_media_file, attempt_summary, attempt_visible
 from .services import AttemptRejected, attempt_create
 
@@ -31,6 +32,39 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
         if wants_json(request):
             return JsonResponse({"code": "unknown_sign", "detail": "No such sign."}, status=404)
         raise Http404
+    return _clip_submit(
+        request,
+        create=lambda learner, form: attempt_create(
+            learner=learner,
+            sign=sign,
+            video=form.cleaned_data["video"],
+            is_review=form.cleaned_data["is_review"],
+        ),
+        back_url=reverse("sign-detail", args=[sign.name]) + "#practice",
+    )
+
+
+@login_required
+@require_POST
+def phrase_attempt_submit(request: HttpRequest, slug: str) -> HttpResponse:
+    """A phrase clip from the same panel: the same checks and answers as a sign's, a longer clip."""
+    phrase = Phrase.objects.filter(slug=slug).first() if "\x00" not in slug else None
+    if phrase is None:
+        if wants_json(request):
+            return JsonResponse({"code": "unknown_phrase", "detail": "No such phrase."}, status=404)
+        raise Http404
+    return _clip_submit(
+        request,
+        create=lambda learner, form: phrase_attempt_create(
+            learner=learner, phrase=phrase, video=form.cleaned_data["video"]
+        ),
+        back_url=reverse("phrase-detail", args=[phrase.slug]) + "#practice",
+    )
+
+
+def _clip_submit(request: HttpRequest, *, create, back_url: str) -> HttpResponse:
+    """The checks and answers every practice upload shares: a learner, the rate limit, a valid form;
+    then `create(learner, form)` queues the attempt (or refuses it with AttemptRejected)."""
     learner = request_learner(request)
     form = AttemptUploadForm(request.POST, request.FILES)
     problem = None
@@ -43,12 +77,7 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
         problem = ("invalid_upload", form.errors.get("video", ["Choose a video file to upload."])[0])
     else:
         try:
-            attempt = attempt_create(
-                learner=learner,
-                sign=sign,
-                video=form.cleaned_data["video"],
-                is_review=form.cleaned_data["is_review"],
-            )
+            attempt = create(learner, form)
         except AttemptRejected as rejected:
             problem = (rejected.code, rejected.message)
     if problem:
@@ -56,7 +85,7 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
             status = {"throttled": 429, "too_large": 413}.get(problem[0], 400)
             return JsonResponse({"code": problem[0], "detail": problem[1]}, status=status)
         messages.error(request, problem[1])
-        return redirect(reverse("sign-detail", args=[sign.name]) + "#practice")
+        return redirect(back_url)
     if wants_json(request):
         return JsonResponse(_status_payload(request, attempt), status=202)
     return redirect("attempt-detail", pk=attempt.pk)

@@ -71,7 +71,10 @@ class WeakSignSerializer(serializers.Serializer):
 
 class RecentAttemptSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    sign = serializers.CharField(source="sign.name")
+    sign = serializers.CharField(source="sign.name", allow_null=True, help_text="Null for a phrase attempt.")
+    phrase = serializers.CharField(
+        source="phrase.slug", allow_null=True, help_text="Null for a sign attempt."
+    )
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
     passed = serializers.SerializerMethodField()
@@ -93,6 +96,20 @@ class RecentAttemptSerializer(serializers.Serializer):
     def get_xp(self, attempt) -> int | None:
         result = self._result(attempt)
         return result.xp if result else None
+
+
+class PhraseRecordSerializer(serializers.Serializer):
+    phrase = serializers.CharField(source="phrase.slug")
+    gloss = serializers.CharField(source="phrase.gloss")
+    attempts = serializers.IntegerField()
+    passes = serializers.IntegerField()
+    mastered = serializers.BooleanField(help_text="Passed on three different days.")
+
+
+class PhraseCountsSerializer(serializers.Serializer):
+    mastered = serializers.IntegerField(source="phrases_mastered")
+    total = serializers.IntegerField(source="phrases_total")
+    tried = PhraseRecordSerializer(source="phrases", many=True, help_text="Phrases tried, in course order.")
 
 
 class BadgeSerializer(serializers.Serializer):
@@ -121,6 +138,7 @@ class ProgressSerializer(serializers.Serializer):
     weakest = WeakSignSerializer(many=True)
     recent = RecentAttemptSerializer(many=True)
     badges = BadgeSerializer(many=True)
+    phrases = PhraseCountsSerializer(source="*")
 
     @extend_schema_field(DayCellSerializer(many=True))
     def get_calendar(self, board) -> list[dict]:

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.models import Learner
-from lessons.models import Sign
+from lessons.models import Phrase, Sign
 from practice.models import Attempt, AttemptResult
 
 from . import rules
@@ -46,6 +46,40 @@ def demo_attempt_record(
         rank=rank,
         xp=rules.outcome_for_rank(rank).xp,
         top10=top10,
+        detected={"face": 1.0, "left_hand": 0.7, "pose": 1.0, "right_hand": 0.9},
+        n_frames=90,
+        model_version="demo",
+    )
+    AttemptResult.objects.filter(pk=attempt.pk).update(graded_at=graded_at)
+    result.refresh_from_db()
+    progress_record_attempt(attempt=attempt, result=result)
+    return attempt
+
+
+def demo_phrase_attempt_record(
+    *, learner: Learner, phrase: Phrase, ranks: list[int], at: datetime, grading_s: float = 6.0
+) -> Attempt:
+    """One graded phrase attempt at `at` whose signs got `ranks` (1-250) in their spans, counted."""
+    graded_at = at + timedelta(seconds=grading_s)
+    attempt = Attempt.objects.create(
+        learner=learner, phrase=phrase, status=Attempt.Status.GRADED, duration_s=6.0
+    )
+    Attempt.objects.filter(pk=attempt.pk).update(
+        created_at=at, queued_at=at, started_at=at, finished_at=graded_at
+    )
+    attempt.refresh_from_db()
+    names = [item.sign.name for item in phrase.items.select_related("sign").order_by("position")]
+    verdicts = [
+        {"sign": name, "found": rank <= rules.TOP_K, "rank": rank, "start_s": i * 1.5, "end_s": i * 1.5 + 1.2}
+        for i, (name, rank) in enumerate(zip(names, ranks, strict=True))
+    ]
+    result = AttemptResult.objects.create(
+        attempt=attempt,
+        passed=rules.phrase_passed(verdicts),
+        rank=None,
+        xp=rules.phrase_xp(verdicts),
+        top10=[],
+        signs=verdicts,
         detected={"face": 1.0, "left_hand": 0.7, "pose": 1.0, "right_hand": 0.9},
         n_frames=90,
         model_version="demo",

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Learner
-from lessons.models import Sign
+from lessons.models import Phrase, Sign
 from practice.models import Attempt
 
 
@@ -20,7 +20,9 @@ class ProgressEvent(models.Model):
         Attempt, on_delete=models.CASCADE, primary_key=True, related_name="progress_event"
     )
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="progress_events")
-    sign = models.ForeignKey(Sign, on_delete=models.CASCADE, related_name="+")
+    # The attempt's target: one sign, or a phrase whose signs each count once (the result's verdicts).
+    sign = models.ForeignKey(Sign, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    phrase = models.ForeignKey(Phrase, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
     xp = models.PositiveSmallIntegerField()
     passed = models.BooleanField()
     rank = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -110,6 +112,28 @@ class SignProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} on {self.sign_id}: {self.passes}/{self.attempts}"
+
+
+class PhraseProgress(models.Model):
+    """One learner's record on one phrase: tries, passes, the days it passed and mastery."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="phrase_progress")
+    phrase = models.ForeignKey(Phrase, on_delete=models.CASCADE, related_name="+")
+    attempts = models.PositiveIntegerField(default=0)
+    passes = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField()
+    last_passed = models.BooleanField(default=False)
+    first_passed_at = models.DateTimeField(null=True, blank=True)
+    pass_days = models.JSONField(default=list, blank=True, help_text="ISO local dates with a pass.")
+    mastered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "phrase"], name="one_phrase_progress_per_learner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} on phrase {self.phrase_id}: {self.passes}/{self.attempts}"
 
 
 class ReviewCard(models.Model):

@@ -382,3 +382,47 @@ def card_review(card: Card, *, rank: int | None, at: datetime) -> Card:
     """The card after one graded attempt at its sign at `at` (any aware instant)."""
     reviewed, _log = SCHEDULER.review_card(card, review_rating(rank), review_datetime=at.astimezone(UTC))
     return reviewed
+
+
+# --- Phrases ------------------------------------------------------------------------------------
+# A phrase attempt grades 2-4 signs in one clip; each verdict is {"sign", "rank", ...} where rank is the
+# sign's rank among all signs in its own span of the clip (1-250), in signing order.
+PHRASE_PASS_BONUS_XP = 10  # on top of each sign's XP, when every sign was found: fluency is the point
+
+
+def phrase_sign_rank(rank: int | None) -> int | None:
+    """A phrase sign's rank as a single-sign review counts it: 1-10, or None (not in its top-10)."""
+    return rank if rank is not None and 1 <= rank <= TOP_K else None
+
+
+def phrase_passed(verdicts: Sequence[dict]) -> bool:
+    """Passed when every sign is in its span's top-10 (the alignment keeps them in order)."""
+    return bool(verdicts) and all(phrase_sign_rank(v["rank"]) is not None for v in verdicts)
+
+
+def phrase_xp(verdicts: Sequence[dict]) -> int:
+    """Each sign's XP as if practised alone, plus PHRASE_PASS_BONUS_XP when the phrase passed."""
+    xp = sum(outcome_for_rank(phrase_sign_rank(v["rank"])).xp for v in verdicts)
+    return xp + (PHRASE_PASS_BONUS_XP if phrase_passed(verdicts) else 0)
+
+
+def phrase_sign_reviews(verdicts: Sequence[dict]) -> list[tuple[str, int | None]]:
+    """(sign, rank) once per distinct sign, in first-signed order: one review of each of its signs.
+
+    A sign signed twice in the phrase ("DAD ... DAD") is still one review, at its worse rank (a miss
+    anywhere is a miss), so a phrase never counts a sign twice.
+    """
+    reviews: dict[str, int | None] = {}
+    for verdict in verdicts:
+        rank = phrase_sign_rank(verdict["rank"])
+        if verdict["sign"] not in reviews:
+            reviews[verdict["sign"]] = rank
+        else:
+            earlier = reviews[verdict["sign"]]
+            reviews[verdict["sign"]] = None if rank is None or earlier is None else max(earlier, rank)
+    return list(reviews.items())
+
+
+def phrase_is_mastered(pass_days: Iterable[date]) -> bool:
+    """A phrase is mastered once passed on MASTERY_DAYS different local days (as signs need)."""
+    return len(set(pass_days)) >= MASTERY_DAYS

@@ -13,11 +13,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Learner
-from lessons.models import Sign, Unit
+from lessons.models import Phrase, Sign, Unit
 from practice.models import Attempt, AttemptResult
 
 from . import rules
-from .models import Badge, DailyActivity, LearnerProgress, ReviewCard, SignProgress
+from .models import Badge, DailyActivity, LearnerProgress, PhraseProgress, ReviewCard, SignProgress
 
 XP_SERIES_DAYS = 30
 CALENDAR_WEEKS = 18
@@ -26,11 +26,15 @@ RECENT_ATTEMPTS = 8
 
 
 def learner_passed_sign_ids(*, learner: Learner) -> set[int]:
-    """Ids of the signs this learner has passed at least once."""
-    return set(
-        AttemptResult.objects.filter(attempt__learner=learner, passed=True)
+    """Ids of the signs this learner has passed at least once, alone or found in a phrase."""
+    alone = set(
+        AttemptResult.objects.filter(attempt__learner=learner, passed=True, attempt__sign__isnull=False)
         .values_list("attempt__sign_id", flat=True)
         .distinct()
+    )
+    # Phrase attempts count each found sign as a pass; only progress knows them by sign.
+    return alone | set(
+        SignProgress.objects.filter(learner=learner, passes__gt=0).values_list("sign_id", flat=True)
     )
 
 
@@ -144,6 +148,21 @@ class BadgeView:
 
 
 @dataclass
+class PhraseRecord:
+    """A phrase the learner has tried: how often it passed and whether it is mastered."""
+
+    phrase: Phrase
+    attempts: int
+    passes: int
+    pass_days: int
+    mastered: bool
+
+    @property
+    def status(self) -> rules.SignStatus:
+        return rules.sign_status(attempts=self.attempts, mastered=self.mastered)
+
+
+@dataclass
 class DashboardHistory:
     """The history-derived part of the dashboard: only changes when progress does (cacheable)."""
 
@@ -153,6 +172,12 @@ class DashboardHistory:
     weakest: list[WeakSign]
     badges: list[BadgeView]
     signs_total: int
+    phrases: list[PhraseRecord] = field(default_factory=list)
+    phrases_total: int = 0
+
+    @property
+    def phrases_mastered(self) -> int:
+        return sum(record.mastered for record in self.phrases)
 
     @property
     def xp_last_30(self) -> int:
@@ -203,6 +228,9 @@ class Dashboard:
     weakest = property(lambda self: self.history.weakest)
     badges = property(lambda self: self.history.badges)
     signs_total = property(lambda self: self.history.signs_total)
+    phrases = property(lambda self: self.history.phrases)
+    phrases_total = property(lambda self: self.history.phrases_total)
+    phrases_mastered = property(lambda self: self.history.phrases_mastered)
     xp_last_30 = property(lambda self: self.history.xp_last_30)
     active_days_in_calendar = property(lambda self: self.history.active_days_in_calendar)
 
@@ -226,7 +254,7 @@ def learner_progress_get(*, learner: Learner) -> LearnerProgress:
 
 
 def learner_dashboard(*, learner: Learner, now: datetime | None = None) -> Dashboard:
-    """The parent dashboard in a fixed number of queries: 4 here, 4 more when `history` is used."""
+    """The parent dashboard in a fixed number of queries: 4 here, 5 more when `history` is used."""
     now = now or timezone.now()
     today = learner_today(learner=learner, now=now)
     progress = learner_progress_get(learner=learner)  # 1 query
@@ -234,7 +262,7 @@ def learner_dashboard(*, learner: Learner, now: datetime | None = None) -> Dashb
     due = ReviewCard.objects.filter(learner=learner, due__lte=now).count()  # 1
     recent = list(
         Attempt.objects.filter(learner=learner)
-        .select_related("sign", "result")
+        .select_related("sign", "phrase", "result")
         .order_by("-created_at", "-id")[:RECENT_ATTEMPTS]
     )  # 1
     updated = progress.updated_at.timestamp() if progress.updated_at else 0
@@ -267,7 +295,7 @@ def learner_dashboard(*, learner: Learner, now: datetime | None = None) -> Dashb
 def learner_dashboard_history(
     *, learner: Learner, progress: LearnerProgress, today: date
 ) -> DashboardHistory:
-    """XP over time, calendar, per-unit pass rates, weakest signs and badges (4 queries)."""
+    """XP over time, calendar, per-unit pass rates, weakest signs, badges and phrases (5 queries)."""
     calendar_start = today - timedelta(days=today.weekday() + 7 * (CALENDAR_WEEKS - 1))
     series_start = today - timedelta(days=XP_SERIES_DAYS - 1)
     first_day = min(calendar_start, series_start)
@@ -313,7 +341,9 @@ def learner_dashboard_history(
         )
     ]  # 1 query: at most one row per sign
     unit_totals = list(
-        Unit.objects.order_by("course_id", "order").annotate(n_signs=Count("lessons__signs"))
+        Unit.objects.order_by("course_id", "order").annotate(
+            n_signs=Count("lessons__signs", distinct=True), n_phrases=Count("phrases", distinct=True)
+        )
     )  # 1
     by_unit: dict[int, list[_SignRecord]] = {}
     for record in records:
@@ -362,7 +392,28 @@ def learner_dashboard_history(
         weakest=weakest,
         badges=badges,
         signs_total=sum(unit.n_signs for unit in unit_totals),
+        phrases=learner_phrase_records(learner=learner),  # 1
+        phrases_total=sum(unit.n_phrases for unit in unit_totals),
     )
+
+
+def learner_phrase_records(*, learner: Learner) -> list[PhraseRecord]:
+    """The phrases the learner has tried, in course order (one query)."""
+    rows = (
+        PhraseProgress.objects.filter(learner=learner)
+        .select_related("phrase")
+        .order_by("phrase__unit__order", "phrase__order")
+    )
+    return [
+        PhraseRecord(
+            phrase=row.phrase,
+            attempts=row.attempts,
+            passes=row.passes,
+            pass_days=len(row.pass_days),
+            mastered=row.mastered_at is not None,
+        )
+        for row in rows
+    ]
 
 
 # --- Family overview ----------------------------------------------------------------------------

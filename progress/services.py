@@ -19,9 +19,53 @@ from lessons.selectors import taught_sign_ids
 from practice.models import Attempt, AttemptResult
 
 from . import rules
-from .models import Badge, DailyActivity, LearnerProgress, ProgressEvent, ReviewCard, SignProgress
+from .models import (
+    Badge,
+    DailyActivity,
+    LearnerProgress,
+    PhraseProgress,
+    ProgressEvent,
+    ReviewCard,
+    SignProgress,
+)
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SignReview:
+    """One review of one sign from a graded attempt: its own sign, or each sign of a phrase once."""
+
+    attempt_id: int
+    sign_id: int
+    rank: int | None
+    passed: bool
+    practised_at: datetime
+    graded_at: datetime
+    local_date: date
+
+
+def _sign_ids_by_name(verdicts: list[dict]) -> dict[str, int]:
+    names = {verdict["sign"] for verdict in verdicts}
+    return dict(Sign.objects.filter(name__in=names).values_list("name", "id")) if names else {}
+
+
+def _event_reviews(event: ProgressEvent, verdicts: list[dict], sign_ids: dict[str, int]) -> list[SignReview]:
+    """The sign reviews an event counts: a sign attempt's one, or one per distinct sign of a phrase at
+    the rank it got in its span (rules.phrase_sign_reviews)."""
+    common = {
+        "attempt_id": event.attempt_id,
+        "practised_at": event.practised_at,
+        "graded_at": event.graded_at,
+        "local_date": event.local_date,
+    }
+    if event.sign_id is not None:
+        return [SignReview(sign_id=event.sign_id, rank=event.rank, passed=event.passed, **common)]
+    return [
+        SignReview(sign_id=sign_ids[name], rank=rank, passed=rules.is_pass(rank), **common)
+        for name, rank in rules.phrase_sign_reviews(verdicts)
+        if name in sign_ids
+    ]
 
 
 @transaction.atomic
@@ -46,32 +90,40 @@ def progress_record_attempt(*, attempt: Attempt, result: AttemptResult) -> None:
     _daily_add(day, event)
     day.save()
 
-    sign_progress = SignProgress.objects.filter(learner=learner, sign_id=event.sign_id).first()
-    was_passed = was_mastered = False
-    if sign_progress is None:
-        sign_progress = SignProgress(learner=learner, sign_id=event.sign_id)
-        progress.signs_attempted += 1
-    else:
-        was_passed, was_mastered = sign_progress.passes > 0, sign_progress.mastered_at is not None
-    _sign_progress_add(sign_progress, event)
-    sign_progress.save()
+    first_pass = False
+    for review in _event_reviews(event, result.signs, _sign_ids_by_name(result.signs)):
+        sign_progress = SignProgress.objects.filter(learner=learner, sign_id=review.sign_id).first()
+        was_passed = was_mastered = False
+        if sign_progress is None:
+            sign_progress = SignProgress(learner=learner, sign_id=review.sign_id)
+            progress.signs_attempted += 1
+        else:
+            was_passed, was_mastered = sign_progress.passes > 0, sign_progress.mastered_at is not None
+        _sign_progress_add(sign_progress, review)
+        sign_progress.save()
 
-    card = ReviewCard.objects.filter(learner=learner, sign_id=event.sign_id).first()
-    card = _card_review(card or ReviewCard(learner=learner, sign_id=event.sign_id), event)
-    card.save()
+        card = ReviewCard.objects.filter(learner=learner, sign_id=review.sign_id).first()
+        card = _card_review(card or ReviewCard(learner=learner, sign_id=review.sign_id), review)
+        card.save()
+        progress.signs_passed += sign_progress.passes > 0 and not was_passed
+        progress.signs_mastered += sign_progress.mastered_at is not None and not was_mastered
+        first_pass |= sign_progress.passes > 0 and not was_passed
+
+    if event.phrase_id is not None:
+        phrase_progress = PhraseProgress.objects.filter(learner=learner, phrase_id=event.phrase_id).first()
+        phrase_progress = phrase_progress or PhraseProgress(learner=learner, phrase_id=event.phrase_id)
+        _phrase_progress_add(phrase_progress, event)
+        phrase_progress.save()
 
     progress.xp_total += event.xp
     progress.level = rules.level_for_xp(progress.xp_total).level
     progress.attempts += 1
     progress.passes += event.passed
     progress.reviews += event.is_review
-    progress.signs_passed += sign_progress.passes > 0 and not was_passed
-    progress.signs_mastered += sign_progress.mastered_at is not None and not was_mastered
     streak = rules.streak_fold(_active_days(DailyActivity.objects.filter(learner=learner)))
     _progress_set_streak(progress, streak)
     progress.save()
 
-    first_pass = sign_progress.passes > 0 and not was_passed
     facts = _badge_facts(progress=progress, learner=learner, curriculum_changed=first_pass)
     have = set(Badge.objects.filter(learner=learner).values_list("code", flat=True))
     Badge.objects.bulk_create(
@@ -86,6 +138,7 @@ def _event_fields(*, attempt: Attempt, result: AttemptResult, time_zone: str) ->
         "attempt": attempt,
         "learner_id": attempt.learner_id,
         "sign_id": attempt.sign_id,
+        "phrase_id": attempt.phrase_id,
         "xp": result.xp,
         "passed": result.passed,
         "rank": result.rank,
@@ -105,7 +158,7 @@ def _daily_add(day: DailyActivity, event: ProgressEvent) -> None:
     day.last_at = max(day.last_at, event.practised_at) if day.last_at else event.practised_at
 
 
-def _sign_progress_add(sp: SignProgress, event: ProgressEvent) -> None:
+def _sign_progress_add(sp: SignProgress, event: SignReview) -> None:
     sp.attempts += 1
     sp.passes += event.passed
     sp.rank_sum += event.rank if event.rank is not None else rules.MISS_RANK
@@ -127,7 +180,7 @@ def _sign_progress_add(sp: SignProgress, event: ProgressEvent) -> None:
             sp.mastered_at = event.practised_at
 
 
-def _card_review(card: ReviewCard, event: ProgressEvent) -> ReviewCard:
+def _card_review(card: ReviewCard, event: SignReview) -> ReviewCard:
     """Apply one attempt to the sign's FSRS card (rating from the rank, DESIGN §4)."""
     if card.last_review is None and card.due is None:
         fsrs_card = Card(card_id=1, due=event.graded_at)
@@ -152,6 +205,20 @@ def _card_review(card: ReviewCard, event: ProgressEvent) -> ReviewCard:
     card.reps += 1
     card.lapses += before == State.Review and after.state == State.Relearning
     return card
+
+
+def _phrase_progress_add(pp: PhraseProgress, event: ProgressEvent) -> None:
+    pp.attempts += 1
+    pp.passes += event.passed
+    if pp.last_attempt_at is None or event.practised_at >= pp.last_attempt_at:
+        pp.last_attempt_at, pp.last_passed = event.practised_at, event.passed
+    if event.passed:
+        if pp.first_passed_at is None or event.practised_at < pp.first_passed_at:
+            pp.first_passed_at = event.practised_at
+        days = set(pp.pass_days) | {event.local_date.isoformat()}
+        pp.pass_days = sorted(days)
+        if pp.mastered_at is None and rules.phrase_is_mastered(date.fromisoformat(d) for d in days):
+            pp.mastered_at = event.practised_at
 
 
 def _active_days(rows: Iterable[DailyActivity]) -> list[rules.ActiveDay]:
@@ -238,11 +305,14 @@ def progress_recompute(*, learner: Learner) -> LearnerProgress:
         event.is_review = event.attempt.is_review
     ProgressEvent.objects.bulk_update(events, ["xp", "passed", "rank", "is_review"])
 
-    for model in (DailyActivity, SignProgress, ReviewCard, Badge, LearnerProgress):
+    for model in (DailyActivity, SignProgress, PhraseProgress, ReviewCard, Badge, LearnerProgress):
         model.objects.filter(learner=learner).delete()
 
     days: dict[date, DailyActivity] = {}
     signs: dict[int, SignProgress] = {}
+    phrases: dict[int, PhraseProgress] = {}
+    reviews: dict[int, list[SignReview]] = defaultdict(list)
+    sign_ids = dict(Sign.objects.values_list("name", "id"))
     progress = LearnerProgress(learner=learner)
     unit_signs, lesson_signs = curriculum_structure()
     earned: dict[str, datetime] = {}
@@ -254,10 +324,17 @@ def progress_recompute(*, learner: Learner) -> LearnerProgress:
                 learner=learner, date=event.local_date, time_zone=event.time_zone
             )
         _daily_add(day, event)
-        sp = signs.get(event.sign_id) or signs.setdefault(
-            event.sign_id, SignProgress(learner=learner, sign_id=event.sign_id)
-        )
-        _sign_progress_add(sp, event)
+        for review in _event_reviews(event, event.attempt.result.signs, sign_ids):
+            sp = signs.get(review.sign_id) or signs.setdefault(
+                review.sign_id, SignProgress(learner=learner, sign_id=review.sign_id)
+            )
+            _sign_progress_add(sp, review)
+            reviews[review.sign_id].append(review)
+        if event.phrase_id is not None:
+            pp = phrases.get(event.phrase_id) or phrases.setdefault(
+                event.phrase_id, PhraseProgress(learner=learner, phrase_id=event.phrase_id)
+            )
+            _phrase_progress_add(pp, event)
         progress.xp_total += event.xp
         progress.attempts += 1
         progress.passes += event.passed
@@ -283,13 +360,12 @@ def progress_recompute(*, learner: Learner) -> LearnerProgress:
     progress.save()
     DailyActivity.objects.bulk_create(days.values())
     SignProgress.objects.bulk_create(signs.values())
+    PhraseProgress.objects.bulk_create(phrases.values())
     cards = []
     for sign_id in signs:
         card = ReviewCard(learner=learner, sign_id=sign_id)
-        for event in sorted(
-            (e for e in events if e.sign_id == sign_id), key=lambda e: (e.graded_at, e.attempt_id)
-        ):
-            card = _card_review(card, event)
+        for review in sorted(reviews[sign_id], key=lambda r: (r.graded_at, r.attempt_id)):
+            card = _card_review(card, review)
         cards.append(card)
     ReviewCard.objects.bulk_create(cards)
     Badge.objects.bulk_create(
@@ -387,7 +463,7 @@ def learner_export_rows(*, learner: Learner) -> Iterator[list]:
     yield EXPORT_HEADER
     attempts = (
         Attempt.objects.filter(learner=learner)
-        .select_related("sign__lesson__unit", "result", "progress_event")
+        .select_related("sign__lesson__unit", "phrase__unit", "result", "progress_event")
         .order_by("created_at", "id")
     )
     for attempt in attempts.iterator(chunk_size=500):
@@ -396,14 +472,14 @@ def learner_export_rows(*, learner: Learner) -> Iterator[list]:
         local = attempt.created_at.astimezone(ZoneInfo(zone))
         result = getattr(attempt, "result", None)
         top1 = (result.top10 or [{}])[0] if result else {}
-        lesson = attempt.sign.lesson
+        lesson = attempt.sign.lesson if attempt.sign_id else None
         yield [
             attempt.pk,
             local.isoformat(timespec="seconds"),
             local.date().isoformat(),
             zone,
-            attempt.sign.name,
-            lesson.unit.title if lesson else "",
+            attempt.sign.name if attempt.sign_id else attempt.phrase.slug,
+            lesson.unit.title if lesson else (attempt.phrase.unit.title if attempt.phrase_id else ""),
             lesson.title if lesson else "",
             attempt.status,
             attempt.failure_reason,

@@ -586,6 +586,7 @@ class AttemptLabelAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
         attempts = (
             Attempt.objects.filter(learner__training_consent=True, training_label__isnull=True)
+            .filter(sign__isnull=False)  # phrase clips hold several signs: not labelled as one
             .exclude(landmarks="")
             .exclude(result__rank=1)
             .filter(status=Attempt.Status.GRADED)

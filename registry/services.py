@@ -666,7 +666,10 @@ class ExportResult:
 def exportable_attempts():
     """Attempts whose learner consents now and whose sign is known: passed at rank 1 (and not marked
     unusable by an admin), or labelled with a sign by an admin. Landmarks only, never video."""
-    consented = Attempt.objects.filter(learner__training_consent=True).exclude(landmarks="")
+    # A phrase clip holds several signs: it is never one training sequence, whatever its label.
+    consented = Attempt.objects.filter(learner__training_consent=True, sign__isnull=False).exclude(
+        landmarks=""
+    )
     auto = Q(result__passed=True, result__rank=1, training_label__isnull=True)
     labelled = Q(training_label__sign__isnull=False)
     return consented.filter(auto | labelled).select_related("sign", "training_label__sign").order_by("id")

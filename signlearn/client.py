@@ -2,6 +2,7 @@
 so it runs anywhere Python does, without Django settings.
 
     python -m signlearn.client submit CLIP --sign hello [--url URL] [--token T | --username U --password P]
+    python -m signlearn.client submit CLIP --phrase 7     # a phrase: each sign's span and verdict
     python -m signlearn.client signs [--query Q]
     python -m signlearn.client progress
     python -m signlearn.client health
@@ -127,9 +128,11 @@ class SignLearnClient:
         self.token = data.data["token"]
         return self.token
 
-    def attempt_submit(self, clip: Path, *, sign: str) -> dict:
+    def attempt_submit(self, clip: Path, *, sign: str | None = None, phrase: int | None = None) -> dict:
+        """Submit a clip of one sign, or (`phrase`, an id from /api/v1/phrases/) of a phrase."""
         field = "landmarks" if clip.suffix.lower() in LANDMARK_SUFFIXES else "video"
-        return self.request("POST", "/api/v1/attempts/", fields={"sign": sign}, files={field: clip}).data
+        target = {"phrase": str(phrase)} if phrase is not None else {"sign": sign}
+        return self.request("POST", "/api/v1/attempts/", fields=target, files={field: clip}).data
 
     def attempt_get(self, attempt_id: int) -> dict:
         return self.request("GET", f"/api/v1/attempts/{attempt_id}/").data
@@ -215,6 +218,8 @@ def format_result(attempt: dict) -> str:
         message = attempt.get("failure_message") or ""
         return f"NOT GRADED ({reason}){': ' + message if message else ''}"
     result = attempt.get("result") or {}
+    if attempt.get("phrase") is not None:
+        return format_phrase_result(result)
     lines = [f"{'rank':>4}  {'sign':<16} {'score':>6}"]
     for rank, row in enumerate(result.get("top10") or [], start=1):
         bar = "#" * max(0, round(float(row["score"]) * BAR_WIDTH))
@@ -226,6 +231,26 @@ def format_result(attempt: dict) -> str:
         lines.append(f'PASSED: "{sign}" ranked {rank} of 10{gained}')
     else:
         lines.append(f'NOT PASSED: "{sign}" is not in the top 10{gained}')
+    if result.get("model_version"):
+        lines.append(f"model: {result['model_version']}")
+    return "\n".join(lines)
+
+
+def format_phrase_result(result: dict) -> str:
+    """Each sign of a phrase with its span of the clip and its verdict, then the phrase's."""
+    lines = [f"{'#':>2}  {'sign':<16} {'span (s)':<13} verdict"]
+    for position, row in enumerate(result.get("signs") or [], start=1):
+        span = f"{row['start_s']:.2f}-{row['end_s']:.2f}"
+        verdict = f"found, rank {row['rank']}" if row["found"] else f"MISSED (rank {row['rank']})"
+        lines.append(f"{position:>2}  {row['sign']:<16} {span:<13} {verdict}")
+    xp = result.get("xp")
+    gained = f" (+{xp} XP)" if xp is not None else ""
+    signs = result.get("signs") or []
+    found = sum(1 for row in signs if row["found"])
+    if result.get("passed"):
+        lines.append(f"PASSED: every sign found in order{gained}")
+    else:
+        lines.append(f"NOT PASSED: {found} of {len(signs)} signs found{gained}")
     if result.get("model_version"):
         lines.append(f"model: {result['model_version']}")
     return "\n".join(lines)
@@ -272,7 +297,7 @@ def cmd_submit(args, out) -> int:
     if not clip.is_file():
         raise ClientError(f"no such file: {clip}", code="usage")
     client = _client(args)
-    created = client.attempt_submit(clip, sign=args.sign)
+    created = client.attempt_submit(clip, sign=args.sign, phrase=args.phrase)
     progress = PollProgress() if not args.quiet else None
     attempt = client.attempt_wait(created["id"], timeout=args.timeout, on_poll=progress)
     out.write((json.dumps(attempt, indent=2) if args.json else format_result(attempt)) + "\n")
@@ -325,7 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     submit = commands.add_parser("submit", parents=[common], help="grade a clip and print the top-10")
     submit.add_argument("clip", help="video, or landmarks as ISLR .parquet / .json")
-    submit.add_argument("--sign", required=True, help="the sign you meant, e.g. hello")
+    target = submit.add_mutually_exclusive_group(required=True)
+    target.add_argument("--sign", help="the sign you meant, e.g. hello")
+    target.add_argument("--phrase", type=int, help="a phrase id (GET /api/v1/phrases/): graded sign by sign")
     submit.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for grading")
     submit.add_argument("--quiet", action="store_true", help="no progress indicator")
     submit.set_defaults(handler=cmd_submit)

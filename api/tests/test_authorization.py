@@ -7,7 +7,7 @@ anonymous callers get 401. Every API endpoint that takes an object id or a `?lea
 import pytest
 from django.core.files.base import ContentFile
 
-from lessons.models import Lesson, Sign, TutorialVideo
+from lessons.models import Lesson, Phrase, Sign, TutorialVideo
 
 from .conftest import graded_attempt, token_client
 
@@ -21,11 +21,15 @@ ONE_FRAME = [[[0.5, 0.5, 0.0]] * 543]
 def world(curriculum, hamlet, ophelia, iago):
     hello = Sign.objects.get(name="hello")
     attempt = graded_attempt(hamlet, hello, rank=1)
+    phrase = Phrase.objects.get(slug="dad-go-bed")
+    phrase_attempt = hamlet.attempts.create(phrase=phrase)
     tutorial = TutorialVideo(sign=hello, title="Hello")
     tutorial.file.save("hello.mp4", ContentFile(b"clip"), save=True)
     return {
         "learner": hamlet.pk,
         "attempt": attempt.pk,
+        "phrase": phrase.pk,
+        "phrase_attempt": phrase_attempt.pk,
         "tutorial": tutorial.pk,
         "lesson": Lesson.objects.order_by("unit__order", "order").first().slug,
         "clients": {
@@ -50,6 +54,15 @@ MATRIX = [
         {"sign": "hello", "landmarks": ONE_FRAME},
         (202, 404, 401, 403),
     ),
+    ("get", "/api/v1/attempts/{phrase_attempt}/", None, (200, 404, 401, 200)),
+    (
+        "post",
+        "/api/v1/attempts/?learner={learner}",
+        {"phrase": "{phrase}", "landmarks": ONE_FRAME},
+        (202, 404, 401, 403),
+    ),
+    ("get", "/api/v1/phrases/", None, (200, 200, 200, 200)),  # public curriculum
+    ("get", "/api/v1/phrases/{phrase}/", None, (200, 200, 200, 200)),
     ("get", "/api/v1/progress/?learner={learner}", None, (200, 404, 401, 200)),
     ("get", "/api/v1/review/?learner={learner}", None, (200, 404, 401, 200)),
     ("get", "/api/v1/course/?learner={learner}", None, (200, 404, 401, 200)),
@@ -64,6 +77,8 @@ MATRIX = [
 )
 def test_authorization_matrix(world, method, template, body, expected):
     url = template.format(**world)
+    if body and body.get("phrase") == "{phrase}":
+        body = {**body, "phrase": world["phrase"]}
     got = {}
     for actor in ACTORS:
         response = getattr(world["clients"][actor], method)(url, body, format="json")
@@ -95,7 +110,7 @@ def test_refused_writes_change_nothing(world, hamlet, iago):
     hamlet.refresh_from_db()
     iago.refresh_from_db()
     assert hamlet.display_name == "Hamlet" and hamlet.is_selected and iago.is_selected
-    assert hamlet.attempts.count() == 1
+    assert hamlet.attempts.count() == 2  # the world's sign and phrase attempts, nothing new
 
 
 def test_staff_read_families_only_with_the_view_learner_permission(world, hamlet):

@@ -121,3 +121,19 @@ def test_an_account_without_a_learner_profile_is_told_to_create_one(curriculum, 
     response = client.get("/api/v1/course/")
     assert response.status_code == 409
     assert response.json()["code"] == "no_learner"
+
+
+def test_the_course_lists_each_units_phrases_after_its_lessons(hamlet_api, curriculum):
+    from lessons.models import Phrase
+
+    units = {unit["slug"]: unit for unit in hamlet_api.get("/api/v1/course/").json()["units"]}
+    assert [p["gloss"] for p in units["daily-routines"]["phrases"]] == [
+        "DAD GO BED",
+        "MILK PLEASE",
+        "BATH FINISH",
+    ]
+    assert sum(len(unit["phrases"]) for unit in units.values()) == Phrase.objects.count()
+    first = units["daily-routines"]["phrases"][0]
+    assert (
+        first["id"] == Phrase.objects.get(slug="dad-go-bed").pk and first["meaning"] == "Dad is going to bed."
+    )

@@ -174,4 +174,4 @@ def test_cached_dashboard_fragment_follows_new_attempts(curriculum, hamlet, clie
     with CaptureQueriesContext(connection) as ctx:
         page = client.get(reverse("dashboard")).content.decode()
     assert "XP over the last 30 days: 35<" in page and "Bye" in page
-    assert len(ctx.captured_queries) == cached_queries + 4  # the history part was rebuilt
+    assert len(ctx.captured_queries) == cached_queries + 5  # the history part (with phrases) was rebuilt

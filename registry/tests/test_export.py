@@ -110,3 +110,19 @@ def test_export_ids_are_keyed_by_their_own_secret_not_the_secret_key(settings):
     assert (anonymous_learner_id(7), anonymous_sequence_id(7)) == before  # rotating SECRET_KEY keeps them
     settings.SIGNLEARN_EXPORT_ID_SECRET = "another-export-secret-" + "z" * 32
     assert anonymous_learner_id(7) != before[0] and anonymous_sequence_id(7) != before[1]
+
+
+def test_a_phrase_attempt_is_never_exported_as_one_sign(practice_history, hamlet, iago, tmp_path, client):
+    from django.core.files.base import ContentFile
+    from django.urls import reverse
+
+    from lessons.models import Phrase, Sign
+    from practice.models import Attempt
+
+    phrase = Attempt(learner=hamlet, phrase=Phrase.objects.get(slug="dad-go-bed"), status="graded")
+    phrase.landmarks.save("seq.parquet", ContentFile(practice_history["seqs"]["h"]), save=True)
+    client.force_login(iago.user)
+    assert f"#{phrase.pk}" not in client.get(reverse("admin:registry_attempt_review")).content.decode()
+    attempt_label_set(attempt=phrase, sign=Sign.objects.get(name="dad"), user=iago.user)  # by mistake
+
+    assert training_data_export(out_dir=tmp_path / "export").n_attempts == 2  # the rank-1 and labelled ones

@@ -205,6 +205,8 @@ SIGNLEARN_MODEL_DIR = Path(os.environ.get("SIGNLEARN_MODEL_DIR", BASE_DIR / "ml"
 SIGNLEARN_MAX_UPLOAD_BYTES = int(os.environ.get("SIGNLEARN_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
 SIGNLEARN_MIN_CLIP_SECONDS = float(os.environ.get("SIGNLEARN_MIN_CLIP_SECONDS", "0.5"))
 SIGNLEARN_MAX_CLIP_SECONDS = float(os.environ.get("SIGNLEARN_MAX_CLIP_SECONDS", "15"))
+# A phrase (2-4 signs with pauses) takes longer to sign than one sign.
+SIGNLEARN_MAX_PHRASE_SECONDS = float(os.environ.get("SIGNLEARN_MAX_PHRASE_SECONDS", "20"))
 SIGNLEARN_CLIP_RETENTION_DAYS = int(os.environ.get("SIGNLEARN_CLIP_RETENTION_DAYS", "7"))
 # Frames per second the worker extracts from a practice clip (0 = every frame). Holistic costs ~50 ms
 # per frame per core, so 30 fps clips take ~1.5x their length; at 15 fps grading takes half of that

@@ -3,14 +3,15 @@
 (function () {
   "use strict";
 
-  const MIN_SECONDS = 3;
-  const MAX_SECONDS = 5;
   const POLL_MS = 1000;
   const POLL_GIVE_UP_MS = 5 * 60 * 1000;
   const MIME_TYPES = ["video/webm;codecs=vp9", "video/webm;codecs=vp8", "video/webm", "video/mp4"];
 
   const panel = document.getElementById("practice-panel");
   if (!panel) return;
+  // A phrase panel records longer than a single sign's (data attributes set by the server).
+  const MIN_SECONDS = Number(panel.dataset.minSeconds) || 3;
+  const MAX_SECONDS = Number(panel.dataset.maxSeconds) || 5;
 
   const $ = (selector) => panel.querySelector(selector);
   const recorderBox = $("[data-recorder]");

@@ -9,5 +9,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = curriculum_load()
         self.stdout.write(
-            f"Curriculum: {result.signs} signs in {result.units} units, {result.lessons} lessons."
+            f"Curriculum: {result.signs} signs in {result.units} units, {result.lessons} lessons, "
+            f"{result.phrases} phrases."
         )
