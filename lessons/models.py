@@ -147,7 +147,7 @@ class Phrase(models.Model):
     gloss = models.CharField(max_length=120, help_text="ASL gloss in signing order, e.g. DAD GO BED.")
     meaning = models.CharField(max_length=200, help_text="The English meaning, e.g. “Dad is going to bed.”")
     signs = models.ManyToManyField(Sign, through="PhraseSign", related_name="phrases")
-    video = models.FileField(
+    video = SniffedFileField(
         upload_to=phrase_video_upload_to,
         blank=True,
         validators=[validate_clip_upload],

@@ -79,7 +79,7 @@ def phrase_video(request, slug: str):
     phrase = get_object_or_404(Phrase, slug=slug)
     if not phrase.video:
         raise Http404
-    return media_response(request, phrase.video, "video/mp4")
+    return media_response(request, phrase.video)
 
 
 def explorer(request):

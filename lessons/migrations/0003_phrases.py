@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import lessons.models
 import lessons.validators
+import signlearn.media
 from django.db import migrations, models
 
 
@@ -37,7 +38,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "video",
-                    models.FileField(
+                    signlearn.media.SniffedFileField(
                         blank=True,
                         help_text="Optional: a clip of the whole phrase, shown after its signs' tutorials.",
                         upload_to=lessons.models.phrase_video_upload_to,

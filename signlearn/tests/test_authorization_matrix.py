@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import make_learner
-from lessons.models import Lesson, Sign, TutorialVideo
+from lessons.models import Lesson, Phrase, Sign, TutorialVideo
 from practice.models import Attempt, AttemptResult
 
 from .clips import PNG_1PX, tiny_clip
@@ -109,6 +109,12 @@ PAGES = {
     "": [case("/", *PUBLIC)],
     "learn/": [case("/learn/", LOGIN, 200, 200, 200)],
     "learn/lessons/<slug:slug>/": [case("/learn/lessons/{lesson}/", LOGIN, 200, 200, 200)],
+    "learn/phrases/<slug:slug>/": [case("/learn/phrases/{phrase}/", LOGIN, 200, 200, 200)],
+    "media/phrases/<slug:slug>/": [case("/media/phrases/{phrase}/", LOGIN, 200, 200, 200)],
+    "practice/phrases/<slug:slug>/attempts/": [
+        case("/practice/phrases/{phrase}/attempts/", LOGIN, 405, 405, 405),
+        case("/practice/phrases/{phrase}/attempts/", LOGIN, 302, 302, 302, method="post"),  # no file
+    ],
     "signs/": [case("/signs/", *PUBLIC)],
     "signs/<int:index>/": [case("/signs/{index}/", 302, 302, 302, 302)],
     "signs/<str:name>/": [case("/signs/hello/", LOGIN, 200, 200, 200)],
@@ -121,6 +127,8 @@ API = {
     "api/v1/auth/token/": [case("/api/v1/auth/token/", 405, 405, 405, 405)],
     "api/v1/signs/": [case("/api/v1/signs/", *PUBLIC)],
     "api/v1/signs/<str:name>/": [case("/api/v1/signs/hello/", *PUBLIC)],
+    "api/v1/phrases/": [case("/api/v1/phrases/", *PUBLIC)],
+    "api/v1/phrases/<int:pk>/": [case("/api/v1/phrases/{phrase_id}/", *PUBLIC)],
     "api/v1/tutorials/<int:pk>/video/": [case("/api/v1/tutorials/{tutorial}/video/", 401, 200, 200, 200)],
     "api/v1/course/": [
         case("/api/v1/course/", 401, 200, 200, 200),
@@ -240,6 +248,8 @@ def world(curriculum, hamlet, ophelia):
     )
     tutorial = TutorialVideo(sign=hello, title="Hello")
     tutorial.file.save("hello.mp4", ContentFile(tiny_clip("mp4")), save=True)
+    phrase = Phrase.objects.order_by("unit__order", "order").first()
+    phrase.video.save("phrase.mp4", ContentFile(tiny_clip("mp4")), save=True)
     return {
         "users": {"anon": None, "other": ophelia.user, "staff": staff.user, "owner": hamlet.user},
         "ids": {
@@ -251,6 +261,8 @@ def world(curriculum, hamlet, ophelia):
             "tutorial": tutorial.pk,
             "index": hello.index,
             "lesson": Lesson.objects.order_by("unit__order", "order").first().slug,
+            "phrase": phrase.slug,
+            "phrase_id": phrase.pk,
         },
     }
 
