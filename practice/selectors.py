@@ -30,7 +30,9 @@ def attempt_visible(*, user: AbstractBaseUser, attempt_id: int) -> Attempt | Non
     """
     if not user.is_authenticated:
         return None
-    attempt = Attempt.objects.select_related("sign", "phrase", "learner", "result").filter(pk=attempt_id).first()
+    attempt = (
+        Attempt.objects.select_related("sign", "phrase", "learner", "result").filter(pk=attempt_id).first()
+    )
     if attempt is None:
         return None
     # The owner first: a family polling its own attempt costs no permission queries.
