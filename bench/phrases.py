@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/phrases.py [--phrases 40] [--pool 60] [--speeds 1 0.75 1.5] [--model DIR]
 
+Grades with the shipped configuration (ml/models/configuration.json) unless --model names another.
+
 Clips from ../shared/islr/videos are extracted at the grading worker's 15 fps (cached like
 `python -m ml evaluate --fps 15`). Of a pool of clips spread over the folder, those whose sign is in the
 model's top-10 on the clip alone make phrases: 2-4 clips of different signs joined with a third of a
@@ -31,9 +33,10 @@ import numpy as np
 REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_DIR))
 
+from ml.configuration import configuration_ensemble, read_configuration  # noqa: E402
 from ml.dataset_build import build_dataset, clip_row, list_clips, load_sign_map  # noqa: E402
 from ml.evaluate import _default_cache  # noqa: E402
-from ml.inference import get_classifier  # noqa: E402
+from ml.inference import default_model_dir  # noqa: E402
 from ml.islr_io import read_sequence  # noqa: E402
 from ml.paths import islr_dir  # noqa: E402
 from ml.phrase import grade_phrase, rank_of  # noqa: E402
@@ -41,6 +44,7 @@ from ml.phrase import grade_phrase, rank_of  # noqa: E402
 OUT = REPO_DIR / "var" / "bench" / "phrases.json"
 FPS = 15.0
 REST_FRAMES = 5
+FRAME_ASPECT = 640 / 360  # every shared clip is 640x360: members with an input aspect see it cropped
 TARGETS = {
     "pass_rate": 0.85,
     "swap_caught_rate": 0.90,
@@ -117,7 +121,7 @@ def percentile(values, q) -> float | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--videos", type=Path, default=islr_dir() / "videos")
-    parser.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped one)")
+    parser.add_argument("--model", type=Path, default=None, help="model or configuration folder (default: the shipped configuration)")
     parser.add_argument("--pool", type=int, default=60, help="clips to build phrases from")
     parser.add_argument("--phrases", type=int, default=40)
     parser.add_argument("--speeds", type=float, nargs="+", default=[1.0, 0.75, 1.5])
@@ -127,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    classifier = get_classifier(args.model)
+    configuration = read_configuration(args.model or default_model_dir())
+    classifier = configuration_ensemble(configuration)
     pool = load_pool(args.videos, args.pool)
     passing = [
         (s, d) for s, d in pool if rank_of(classifier.probabilities(d), classifier.labels.index(s)) <= 10
@@ -146,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         for speed in args.speeds:
             data, rests = join([at_speed(d, speed) for _, d in phrase])
             started = time.perf_counter()
-            result = grade_phrase(classifier, data, signs, fps=FPS)
+            result = grade_phrase(classifier, data, signs, fps=FPS, frame_aspect=FRAME_ASPECT)
             align_ratio.append((time.perf_counter() - started) / (len(data) / FPS))
             passed[speed].append(result.passed)
             for left, right, rest in zip(result.signs[:-1], result.signs[1:], rests, strict=True):
@@ -155,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         swapped = list(signs)
         swapped[position] = str(rng.choice([s for s in classifier.labels if s not in signs]))
         data, _ = join([d for _, d in phrase])
-        result = grade_phrase(classifier, data, swapped, fps=FPS)
+        result = grade_phrase(classifier, data, swapped, fps=FPS, frame_aspect=FRAME_ASPECT)
         caught.append(not result.signs[position].found)
         others_kept.append(all(v.found for i, v in enumerate(result.signs) if i != position))
 
@@ -170,14 +175,15 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             with quiet_native_logs():
                 landmarks = extract_video(path, target_fps=FPS, max_seconds=60)
-            grade_phrase(classifier, landmarks.data, [s for s, _ in phrase], fps=FPS)
+            grade_phrase(classifier, landmarks.data, [s for s, _ in phrase], fps=FPS, frame_aspect=FRAME_ASPECT)
             e2e_ratio.append((time.perf_counter() - started) / duration)
 
     all_passed = [p for values in passed.values() for p in values]
     report = {
         "benchmark": "phrases",
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
-        "model": classifier.info.name + " " + classifier.info.version,
+        "model": configuration.title,
+        "members": len(configuration.members),
         "pool": len(pool),
         "pool_passing_alone": len(passing),
         "phrases": len(phrases),

@@ -25,7 +25,7 @@ def add_phrase_command(subparsers) -> None:
         "--signs", default=None, help="expected signs in order, comma-separated (e.g. mom,milk)"
     )
     parser.add_argument(
-        "--model", type=Path, default=None, help="model folder (default: the shipped ml/models)"
+        "--model", type=Path, default=None, help="model or configuration folder (default: the shipped ml/models configuration)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run_phrase)
@@ -57,7 +57,8 @@ def _landmarks(path: Path):
 def run_phrase(args) -> int:
     import numpy as np
 
-    from ml.inference import get_classifier
+    from ml.configuration import ConfigurationError, configuration_ensemble, read_configuration
+    from ml.inference import default_model_dir
     from ml.landmarks import quiet_native_logs
     from ml.phrase import grade_phrase, recognise_phrase
     from ml.video import VideoError
@@ -67,8 +68,8 @@ def run_phrase(args) -> int:
     expected = [s.strip() for s in args.signs.split(",") if s.strip()] if args.signs else []
     try:
         with quiet_native_logs():
-            classifier = get_classifier(args.model)
-    except (OSError, ValueError) as error:
+            classifier = configuration_ensemble(read_configuration(args.model or default_model_dir()))
+    except (ConfigurationError, OSError, ValueError) as error:
         return _error(args, "bad_model", f"{args.model}: {error}")
     unknown = [s for s in expected if s not in classifier.labels]
     if unknown:

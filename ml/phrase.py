@@ -25,10 +25,16 @@ from ml.layout import LEFT_HAND, RIGHT_HAND
 TOP_K = 10
 MIN_WINDOW_S = 0.4
 MAX_WINDOW_S = 2.4
-STRIDE_S = 0.13
+STRIDE_S = 0.13  # window starts
+LENGTH_STEP_S = 0.27  # window lengths; ends still fall on the STRIDE_S grid, as starts vary
 # Log-probability cost of one active (hands-up) frame left outside every sign's window.
 UNCOVERED_ACTIVE_COST = 0.15
 MIN_ACTIVE_SHARE = 0.5  # a candidate window is mostly signing
+# An ensemble scores every window with its first member alone (about 1 ms a window), then only these
+# windows with all its members: each target sign's best windows by that screen, and a coarse grid
+# (every COARSE_STEP-th start and length) so a span the screen misjudges can still be found.
+SCREEN_KEEP_PER_SIGN = 12
+COARSE_STEP = 3
 
 
 @dataclass(frozen=True)
@@ -166,21 +172,48 @@ def signing_activity(data: np.ndarray) -> np.ndarray:
 
 
 def candidate_windows(active: np.ndarray, fps: float) -> list[Window]:
-    """Windows between MIN_WINDOW_S and MAX_WINDOW_S long on a STRIDE_S grid, mostly of active frames."""
+    """Windows between MIN_WINDOW_S and MAX_WINDOW_S long, starting every STRIDE_S, lengths every
+    LENGTH_STEP_S, mostly of active frames."""
     n = len(active)
     stride = max(1, round(STRIDE_S * fps))
+    length_step = max(1, round(LENGTH_STEP_S * fps))
     shortest = max(2, round(MIN_WINDOW_S * fps))
     longest = max(shortest, round(MAX_WINDOW_S * fps))
     cumulative = np.concatenate([[0], np.cumsum(active)])
     windows = []
     for start in range(0, max(1, n - shortest + 1), stride):
-        for length in range(shortest, longest + 1, stride):
+        for length in range(shortest, longest + 1, length_step):
             end = start + length
             if end > n:
                 break
             if cumulative[end] - cumulative[start] >= MIN_ACTIVE_SHARE * length:
                 windows.append(Window(start, end))
     return windows
+
+
+def screen_of(classifier):
+    """The fast member that screens windows for an ensemble (its first), or None for a single model."""
+    members = getattr(classifier, "members", None)
+    return members[0][0] if members and len(members) > 1 else None
+
+
+def screened_windows(
+    screen, data: np.ndarray, windows: Sequence[Window], targets: Sequence[int] | None, *, frame_aspect=None
+) -> list[Window]:
+    """The windows worth scoring with the whole ensemble: per target sign (or, without targets, for the
+    screen's best sign) the SCREEN_KEEP_PER_SIGN best by the screen, plus the coarse grid."""
+    if len(windows) == 0:
+        return []
+    log_probs = score_windows(screen, data, windows, frame_aspect=frame_aspect)
+    columns = log_probs[:, list(targets)] if targets else log_probs.max(axis=1, keepdims=True)
+    keep = set(np.argsort(-columns, axis=0, kind="stable")[:SCREEN_KEEP_PER_SIGN].ravel().tolist())
+    starts = sorted({w.start for w in windows})
+    lengths = sorted({w.end - w.start for w in windows})
+    coarse_starts, coarse_lengths = set(starts[::COARSE_STEP]), set(lengths[::COARSE_STEP])
+    keep |= {
+        i for i, w in enumerate(windows) if w.start in coarse_starts and w.end - w.start in coarse_lengths
+    }
+    return [windows[i] for i in sorted(keep)]
 
 
 def score_windows(
@@ -231,6 +264,8 @@ def grade_phrase(
     indices = [labels.index(sign) for sign in expected]  # ValueError names an unknown sign
     active = signing_activity(data)
     windows = candidate_windows(active, fps)
+    if (screen := screen_of(classifier)) is not None:
+        windows = screened_windows(screen, data, windows, indices, frame_aspect=frame_aspect)
     log_probs = score_windows(classifier, data, windows, frame_aspect=frame_aspect)
     times = _frame_times(len(data), fps, timestamps_s)
     path = align_expected(windows, log_probs, indices, active)
@@ -259,6 +294,8 @@ def recognise_phrase(
     labels = list(classifier.labels)
     active = signing_activity(data)
     windows = candidate_windows(active, fps)
+    if (screen := screen_of(classifier)) is not None:
+        windows = screened_windows(screen, data, windows, None, frame_aspect=frame_aspect)
     log_probs = score_windows(classifier, data, windows, frame_aspect=frame_aspect)
     times = _frame_times(len(data), fps, timestamps_s)
     verdicts = []

@@ -5,12 +5,15 @@ import json
 import numpy as np
 import pytest
 
+from ml.ensemble import Ensemble
 from ml.phrase import (
     Window,
     align_expected,
     align_free,
     candidate_windows,
     rank_of,
+    screen_of,
+    screened_windows,
     signing_activity,
 )
 
@@ -111,6 +114,36 @@ def test_nothing_is_recognised_in_a_clip_without_signing():
     assert align_free(windows, flat, np.zeros(30, dtype=bool)) == []
 
 
+def test_an_ensemble_scores_only_the_windows_its_screen_keeps():
+    windows, log_probs, _ = timeline_scores(THREE_SIGNS, 30)
+    screen = TableScreen(windows, log_probs)
+
+    kept = screened_windows(screen, np.zeros((30, 543, 3)), windows, [107, 199])
+
+    assert Window(0, 10) in kept and Window(20, 30) in kept  # each target's best window
+    assert set(kept) < set(windows)
+    starts, lengths = sorted({w.start for w in windows}), sorted({w.end - w.start for w in windows})
+    coarse = {w for w in windows if w.start in starts[::3] and w.end - w.start in lengths[::3]}
+    assert coarse <= set(kept)
+    assert screen_of(Ensemble(labels=[], members=[(screen, 1.0), (screen, 1.0)])) is screen
+    assert screen_of(Ensemble(labels=[], members=[(screen, 1.0)])) is None
+    assert screen_of(screen) is None
+
+
+class TableScreen:
+    """A classifier that answers each window with its row of a constructed table."""
+
+    def __init__(self, windows, log_probs):
+        self.windows, self.log_probs, self.labels = windows, log_probs, [str(i) for i in range(N_LABELS)]
+        self.calls = 0
+
+    def probabilities(self, data, *, frame_aspect=None):
+        window = self.windows[self.calls % len(self.windows)]
+        assert len(data) == window.end - window.start
+        self.calls += 1
+        return np.exp(self.log_probs[self.windows.index(window)])
+
+
 def test_rank_breaks_ties_by_index_like_top_k():
     probs = np.array([0.1, 0.4, 0.4, 0.1])
     assert [rank_of(probs, i) for i in range(4)] == [3, 1, 2, 4]
@@ -162,12 +195,20 @@ def joined_phrase(islr_dir):
     return np.concatenate(parts[:-1]), joins[:-1]
 
 
-def test_a_real_phrase_passes_with_each_sign_in_its_own_span(joined_phrase):
-    from ml.inference import get_classifier
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped configuration (an ensemble: its first member screens the windows)."""
+    from ml.configuration import configuration_ensemble, read_configuration
+    from ml.inference import default_model_dir
+
+    return configuration_ensemble(read_configuration(default_model_dir()))
+
+
+def test_a_real_phrase_passes_with_each_sign_in_its_own_span(joined_phrase, shipped):
     from ml.phrase import grade_phrase
 
     data, joins = joined_phrase
-    result = grade_phrase(get_classifier(), data, PHRASE, fps=15)
+    result = grade_phrase(shipped, data, PHRASE, fps=15, frame_aspect=16 / 9)
 
     assert result.passed
     assert [v.sign for v in result.signs] == PHRASE
@@ -177,12 +218,11 @@ def test_a_real_phrase_passes_with_each_sign_in_its_own_span(joined_phrase):
         assert abs(left.end_s - join) < 0.5 and abs(right.start_s - join) < 0.5
 
 
-def test_a_swapped_sign_is_caught_at_its_position(joined_phrase):
-    from ml.inference import get_classifier
+def test_a_swapped_sign_is_caught_at_its_position(joined_phrase, shipped):
     from ml.phrase import grade_phrase
 
     data, _ = joined_phrase
-    result = grade_phrase(get_classifier(), data, ["dad", "milk", "bed"], fps=15)
+    result = grade_phrase(shipped, data, ["dad", "milk", "bed"], fps=15, frame_aspect=16 / 9)
 
     assert not result.passed
     assert [v.found for v in result.signs] == [True, False, True]
