@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 
 from practice.forms import AttemptUploadForm
 from practice.selectors import attempts_recent
@@ -17,4 +18,5 @@ def practice_panel(context, sign, learner, is_review: bool = False):
         "recent": list(attempts_recent(learner=learner, sign=sign)) if learner else [],
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
+        "clip_retention_days": settings.SIGNLEARN_CLIP_RETENTION_DAYS,
     }

@@ -119,6 +119,7 @@
     recorder.onstop = finishRecording;
     const started = performance.now();
     recorder.start(250);
+    panel.dispatchEvent(new CustomEvent("practice:record", { detail: { state: "start" } }));
     recIndicator.hidden = false;
     show(["stop"]);
     buttons.stop.disabled = true;
@@ -138,6 +139,7 @@
   }
 
   function finishRecording() {
+    panel.dispatchEvent(new CustomEvent("practice:record", { detail: { state: "stop" } }));
     recIndicator.hidden = true;
     const type = (recorder.mimeType || "video/webm").split(";")[0];
     const blob = new Blob(chunks, { type: type });
@@ -164,14 +166,14 @@
     show(["record"]);
   }
 
-  async function submit(formData) {
+  async function submit(formData, url) {
     clearTimers();
     show([]);
     resultBox.innerHTML = "";
     setStatus("Uploading…", "busy");
     let response;
     try {
-      response = await fetch(uploadForm.action, {
+      response = await fetch(url || uploadForm.action, {
         method: "POST",
         body: formData,
         headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
@@ -230,8 +232,21 @@
   buttons.record.addEventListener("click", startCountdown);
   buttons.stop.addEventListener("click", stopRecording);
   buttons.retake.addEventListener("click", retake);
-  buttons.submit.addEventListener("click", () => {
+  buttons.submit.addEventListener("click", async () => {
     if (!recording) return;
+    const onDevice = window.SignLearnOnDevice; // static/js/ondevice/panel.js: landmarks, not the video
+    if (onDevice && onDevice.active()) {
+      show([]);
+      setStatus("Preparing your landmarks…", "busy");
+      try {
+        const prepared = await onDevice.submission(new FormData(uploadForm), recording);
+        submit(prepared.data, prepared.url);
+      } catch (error) {
+        setStatus(error.message, "error");
+        show(idle(false));
+      }
+      return;
+    }
     const data = new FormData(uploadForm);
     data.delete("video");
     const extension = recording.type.includes("mp4") ? "mp4" : "webm";
