@@ -23,6 +23,8 @@ ONDEVICE_JS = REPO_DIR / "static" / "js" / "ondevice"
 ORIGIN = "http://signlearn.test"
 # Software WebGL2 for Holistic's GPU calculators: headless Chromium on a machine without a GPU.
 WEBGL_ARGS = ["--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
+# The strictest policy the practice page can have with Holistic: its WASM needs 'wasm-unsafe-eval'.
+PAGE_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' blob: data:"
 HARNESS_HTML = """<!doctype html><html><head><meta charset="utf-8">
 <script src="/js/islr.js"></script><script src="/js/extractor.js"></script></head>
 <body><canvas id="frame"></canvas></body></html>"""
@@ -70,7 +72,8 @@ def chromium_path() -> Path:
 def _serve(route) -> None:
     path = route.request.url.removeprefix(ORIGIN).split("?", 1)[0]
     if path == "/harness.html":
-        route.fulfill(status=200, content_type="text/html", body=HARNESS_HTML)
+        headers = {"Content-Security-Policy": PAGE_CSP}
+        route.fulfill(status=200, content_type="text/html", body=HARNESS_HTML, headers=headers)
         return
     for prefix, folder in (("/holistic/", HOLISTIC_DIR), ("/js/", ONDEVICE_JS)):
         if path.startswith(prefix):
@@ -99,6 +102,9 @@ class BrowserExtractor:
         started = time.perf_counter()
         self.page.goto(f"{ORIGIN}/harness.html")
         self.page.evaluate(LOAD_JS)
+        refused = [line for line in self.console if "Content Security Policy" in line]
+        if refused:
+            raise RuntimeError(f"the page's Content-Security-Policy blocked Holistic: {refused}")
         self.load_s = time.perf_counter() - started
 
     def extract(self, frames: list[np.ndarray]) -> BrowserExtraction:

@@ -12,9 +12,13 @@
 
   const MIN_FPS = 8;
   const PROBE_FRAMES = 5; // frames timed, after the first (warm-up), before deciding
+  const HOPELESS_MS = 1000; // one frame this slow after warm-up settles it: far below MIN_FPS
   const MAX_SECONDS = 5; // practice.js stops recording after 5 s
   const HINT_AFTER = 3; // consecutive frames a part must be missing before the hint shows
   const EDGE = 0.06; // a hand last seen this close to the frame's edge has left the picture
+  // Holistic's WASM holds the main thread for a whole frame; with ondevice_frames (a slow machine) the live
+  // skeleton only refreshes this often, so clicks, timers and the recorder still get their turn.
+  const SAMPLED_LIVE_GAP_MS = 3000;
   const FALLBACK_END = "so your clip will be uploaded and graded on our server.";
 
   const panel = document.getElementById("practice-panel");
@@ -109,8 +113,10 @@
     fpsBox.textContent = "Holistic " + fps.toFixed(1) + " frames/s (" + Math.round(ms) + " ms)";
     if (state !== "probing") return;
     probe.push(ms);
-    if (probe.length <= PROBE_FRAMES) return; // the first frame only warms up
-    const rate = 1000 / (probe.slice(1).reduce((a, b) => a + b, 0) / PROBE_FRAMES);
+    const timedFrames = probe.slice(1); // the first frame only warms up
+    if (!timedFrames.length) return;
+    if (timedFrames.length < PROBE_FRAMES && ms < HOPELESS_MS) return;
+    const rate = 1000 / (timedFrames.reduce((a, b) => a + b, 0) / timedFrames.length);
     if (rate < MIN_FPS) {
       fallBack("This device finds your hands too slowly (" + rate.toFixed(1) + " frames/s), " + FALLBACK_END);
     } else goLive();
@@ -155,6 +161,7 @@
         showHints(results);
         if (recording && recordingOnDevice && !sampled) frames.push(ISLR.frameRows(results));
         box.dataset.frames = String(frames.length);
+        await sleep(sampled ? SAMPLED_LIVE_GAP_MS : 0); // a macrotask turn: events and timers run
       }
     } finally {
       looping = false;
@@ -196,6 +203,7 @@
         timed(ms);
         frames.push(ISLR.frameRows(results));
         box.dataset.frames = String(frames.length);
+        await sleep(0);
       }
       snapshots = [];
       box.dataset.extracted = "true";
