@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -156,3 +157,19 @@ def test_landmark_attempt_is_graded_without_opening_the_video_decoder(
     assert attempt.status == "graded", attempt.failure_detail
     assert attempt.result.passed and attempt.video  # the opted-in clip is there, never decoded
     assert not mark.exists(), mark.read_text()
+
+
+def test_sign_page_offers_on_device_practice_from_our_own_static_files(hamlet_client):
+    from django.contrib.staticfiles import finders
+
+    page = hamlet_client.get(reverse("sign-detail", args=["cloud"])).content.decode()
+
+    assert 'data-holistic-base="/static/vendor/mediapipe-holistic/"' in page
+    assert f'data-landmarks-url="{url()}"' in page
+    assert "js/ondevice/panel.js" in page and "Your video stays on this device" in page
+    assert 'name="upload_video"' in page and "checked" not in page.split('name="upload_video"')[1][:20]
+    assert "cdn" not in page.lower() and "jsdelivr" not in page
+    holistic = Path(settings.BASE_DIR) / "node_modules" / "@mediapipe" / "holistic" / "holistic.js"
+    if not holistic.exists():
+        pytest.skip(f"needs npm's @mediapipe/holistic ({holistic} is absent: npm ci, make frontend)")
+    assert finders.find("vendor/mediapipe-holistic/holistic_solution_simd_wasm_bin.wasm")

@@ -130,7 +130,7 @@ def test_without_webassembly_the_page_says_so_and_uploads_the_clip(live_server, 
 
     page = webgl_page
     page.add_init_script("Object.defineProperty(window, 'WebAssembly', { value: undefined });")
-    open_sign_page_as_hamlet(page, live_server.url)
+    open_sign_page_as_hamlet(page, live_server.url, query="")
     privacy = page.locator("[data-privacy]")
     expect(privacy).to_have_text(
         "Recordings last 3 to 5 seconds. Nothing leaves your device until you press Submit."
@@ -162,9 +162,10 @@ def test_recording_is_graded_from_landmarks_extracted_in_the_page(
 
     media_before = media_files()
     page = webgl_page
-    console = []
+    console, requested = [], []
     page.on("console", lambda message: console.append(message.text))
-    open_sign_page_as_hamlet(page, live_server.url)
+    page.on("request", lambda request: requested.append(request.url))
+    open_sign_page_as_hamlet(page, live_server.url, query="")
     page.goto(f"{live_server.url}/signs/{OWN_SIGN}/?ondevice=force&ondevice_frames=8&debug=1")
     page.get_by_role("button", name="Turn on camera").click()
     box = page.locator("[data-ondevice]")
@@ -193,6 +194,12 @@ def test_recording_is_graded_from_landmarks_extracted_in_the_page(
     drawn = {attempt.landmarks.path, attempt.replay.path, attempt.thumbnail.path}
     assert media_files() - media_before == drawn
     assert not [line for line in console if "Content Security Policy" in line]
+    # Holistic's scripts, WASM and models came from our static files; nothing from the internet.
+    assert (
+        f"{live_server.url}/static/vendor/mediapipe-holistic/holistic_solution_packed_assets.data"
+        in requested
+    )
+    assert not [u for u in requested if not u.startswith((live_server.url, "blob:", "data:"))]
 
 
 @pytest.mark.usefixtures("curriculum")
@@ -201,7 +208,7 @@ def test_too_slow_a_device_falls_back_to_uploading(live_server, hamlet, webgl_pa
     from playwright.sync_api import expect
 
     page = webgl_page
-    open_sign_page_as_hamlet(page, live_server.url)
+    open_sign_page_as_hamlet(page, live_server.url, query="")
     page.get_by_role("button", name="Turn on camera").click()
     note = page.locator("[data-ondevice-note]")
     expect(note).to_contain_text("This device finds your hands too slowly (", timeout=EXTRACTION_TIMEOUT_MS)
@@ -218,7 +225,7 @@ def test_opted_in_recording_sends_the_clip_with_its_landmarks(live_server, hamle
     from playwright.sync_api import expect
 
     page = webgl_page
-    open_sign_page_as_hamlet(page, live_server.url)
+    open_sign_page_as_hamlet(page, live_server.url, query="")
     page.goto(f"{live_server.url}/signs/{OWN_SIGN}/?ondevice=force&ondevice_frames=1")
     page.get_by_role("button", name="Turn on camera").click()
     expect(page.locator("[data-ondevice]")).to_have_attribute(
