@@ -19,6 +19,8 @@
   // Holistic's WASM holds the main thread for a whole frame; with ondevice_frames (a slow machine) the live
   // skeleton only refreshes this often, so clicks, timers and the recorder still get their turn.
   const SAMPLED_LIVE_GAP_MS = 3000;
+  // Recorded frames at most at the grading worker's rate (SIGNLEARN_GRADING_FPS), as the server would take them.
+  const RECORD_FPS = 15;
   const FALLBACK_END = "so your clip will be uploaded and graded on our server.";
 
   const panel = document.getElementById("practice-panel");
@@ -50,6 +52,7 @@
   let snapshotTimer = null;
   let extracting = Promise.resolve();
   let probe = [];
+  let lastKept = -Infinity; // when the last recorded frame was kept
   let fps = 0;
   const missing = { face: 0, hands: 0 };
   const lastWrist = { left_hand: null, right_hand: null };
@@ -159,7 +162,11 @@
         if (state === "fallback") break;
         window.SignLearnSkeleton.draw(canvas, results, preview.videoWidth, preview.videoHeight);
         showHints(results);
-        if (recording && recordingOnDevice && !sampled) frames.push(ISLR.frameRows(results));
+        const now = performance.now();
+        if (recording && recordingOnDevice && !sampled && now - lastKept >= 1000 / RECORD_FPS - 5) {
+          frames.push(ISLR.frameRows(results));
+          lastKept = now;
+        }
         box.dataset.frames = String(frames.length);
         await sleep(sampled ? SAMPLED_LIVE_GAP_MS : 0); // a macrotask turn: events and timers run
       }
@@ -180,6 +187,7 @@
     recording = true;
     recordingOnDevice = state === "live";
     frames = [];
+    lastKept = -Infinity;
     box.dataset.frames = "0";
     if (!recordingOnDevice) return;
     extractor.reset(); // a new clip, as ml.landmarks starts each video afresh
