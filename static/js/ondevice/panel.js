@@ -189,6 +189,7 @@
     frames = [];
     lastKept = -Infinity;
     box.dataset.frames = "0";
+    delete box.dataset.extracted;
     if (!recordingOnDevice) return;
     extractor.reset(); // a new clip, as ml.landmarks starts each video afresh
     if (sampled) {
