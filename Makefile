@@ -3,9 +3,18 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 STAMP := .venv/.installed
 
-.PHONY: venv run test test-fast lint bench train-venv train clean
+.PHONY: venv frontend run test test-fast lint bench train-venv train clean
 
 venv: $(STAMP)
+
+## MediaPipe Holistic for on-device landmarks (npm, package-lock.json), served as static files. Without npm
+## the page records and uploads clips instead (README).
+FRONTEND_STAMP := node_modules/.package-lock.json
+frontend: $(FRONTEND_STAMP)
+
+$(FRONTEND_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --ignore-scripts --no-audit --no-fund; \
+	else echo "npm not found: practice clips will be uploaded and graded on the server (no on-device landmarks)."; fi
 
 $(STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv .venv
@@ -18,7 +27,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt
 ## manage.py, wsgi.py and celery.py default to the production settings; `make run` names the development
 ## ones (base), which every process runstack starts inherits.
 run: export DJANGO_SETTINGS_MODULE ?= signlearn.settings.base
-run: venv
+run: venv frontend
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_curriculum
 	$(PY) manage.py register_shipped_model
@@ -27,7 +36,7 @@ run: venv
 	$(PY) manage.py runstack
 
 ## Install and run the whole test suite (embedded default, or PostgreSQL/Redis when the URLs are set).
-test: venv train-venv
+test: venv train-venv frontend
 	bash scripts/ensure_test_tools.sh
 	$(PY) -m ruff check .
 	$(TRAIN_PY) -m pytest -p no:django -p no:cacheprovider -q ml/tests/test_train_export.py

@@ -15,6 +15,10 @@ web view (Django test client, in this process: the request's own cost without ne
   ratio of grading time (worker claim -> result stored) and of accepted -> graded to the clip's length;
 - burst: all clips uploaded at once with 1 and with 2 worker processes: latency (includes waiting in
   the queue) p50/p95 and throughput in clips per minute; 2-vs-1 speed-up.
+- landmark mode (the page extracted the landmarks on the device, issue 16): each clip's landmarks as
+  the worker extracted them above, posted to the page's landmark endpoint; submit -> result seen by a
+  client polling the status URL as practice.js does, one at a time; then a burst of `--landmark-burst`
+  landmark attempts with one worker: attempts graded per minute and worker CPU seconds per attempt.
 Writes var/bench/grading.json and prints a summary.
 """
 
@@ -42,7 +46,11 @@ TARGETS = {
     "sequential_p95_ratio_to_clip": 2.0,
     "upload_p95_ms": 300,
     "throughput_speedup_2_vs_1": 1.6,
+    "landmarks_submit_to_result_p50_s": 0.5,
+    "landmarks_graded_per_minute_1_worker": 1000,
 }
+# practice.js polls the status URL at once, then every POLL_FAST_S for POLL_FAST_FOR_S, then every POLL_S.
+POLL_FAST_S, POLL_FAST_FOR_S, POLL_S = 0.2, 3.0, 1.0
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -118,6 +126,75 @@ def upload(client, clip: Path, sign: str) -> tuple[int, float]:
     if response.status_code != 202:
         sys.exit(f"upload of {clip.name} refused: {response.status_code} {response.content[:300]!r}")
     return response.json()["id"], elapsed
+
+
+def landmarks_body(data) -> bytes:
+    """The JSON file static/js/ondevice/islr.js sends: [T][543][3], null for a missing point."""
+    import numpy as np
+
+    rounded = np.round(data.astype(np.float64), 5)
+    value = np.where(np.isnan(rounded), None, rounded).tolist()
+    return json.dumps(value).encode()
+
+
+def submit_landmarks(client, body: bytes, sign: str) -> tuple[int, str]:
+    """POST landmarks to the page's endpoint; (attempt id, status URL)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        f"/practice/signs/{sign}/landmark-attempts/",
+        {"landmarks": SimpleUploadedFile("landmarks.json", body, content_type="application/json")},
+        headers={"accept": "application/json"},
+    )
+    if response.status_code != 202:
+        sys.exit(f"landmarks for {sign} refused: {response.status_code} {response.content[:300]!r}")
+    return response.json()["id"], response.json()["status_url"]
+
+
+def submit_and_see_result(client, body: bytes, sign: str) -> tuple[int, float]:
+    """Submit landmarks and poll as the page does until the result is in; (id, seconds)."""
+    started = time.perf_counter()
+    attempt_id, status_url = submit_landmarks(client, body, sign)
+    while True:
+        if "html" in client.get(status_url, headers={"accept": "application/json"}).json():
+            return attempt_id, time.perf_counter() - started
+        waited = time.perf_counter() - started
+        time.sleep(POLL_FAST_S if waited < POLL_FAST_FOR_S else POLL_S)
+
+
+def landmark_mode(client, workers: Workers, sequences: list[tuple[bytes, str]], burst_n: int) -> dict:
+    """One at a time (submit -> result on the page), then a burst of burst_n with the same worker."""
+    seen_s, ids = [], []
+    for body, sign in sequences:
+        attempt_id, elapsed = submit_and_see_result(client, body, sign)
+        seen_s.append(elapsed)
+        ids.append(attempt_id)
+    rows = attempt_rows(ids)
+    report = {
+        "sequential": {
+            "n": len(seen_s),
+            "graded": sum(r["status"] == "graded" for r in rows),
+            "passed_top10": sum(r["rank"] is not None for r in rows),
+            "submit_to_result_on_page_s": {"p50": percentile(seen_s, 50), "p95": percentile(seen_s, 95)},
+            "grading_s": {"p50": percentile([r["grading_s"] for r in rows], 50)},
+        }
+    }
+    cpu_before = workers.cpu_seconds()
+    started = time.time()
+    ids = [submit_landmarks(client, *sequences[i % len(sequences)])[0] for i in range(burst_n)]
+    wait_all(ids)
+    cpu_s = workers.cpu_seconds() - cpu_before
+    rows = attempt_rows(ids)
+    span = max(r["finished_at"] for r in rows) - started
+    report["burst_1_worker"] = {
+        "n": burst_n,
+        "graded": sum(r["status"] == "graded" for r in rows),
+        "wall_s": round(span, 2),
+        "graded_per_minute": round(60 * burst_n / span, 1),
+        "worker_cpu_s_per_attempt": round(cpu_s / burst_n, 4),
+        "latency_s": {"p50": percentile([r["latency_s"] for r in rows], 50)},
+    }
+    return report
 
 
 def wait_all(ids: list[int], timeout: float = 900.0) -> None:
@@ -206,10 +283,20 @@ def sequential_single_model(work: Path, client, clips: list[Path], signs: list[s
     return summary | {"model_version": rows[0]["model_version"], "per_clip": rows}
 
 
+def landmark_sequences(ids: list[int]) -> list[tuple[bytes, str]]:
+    """(JSON body, sign) of each graded video attempt's extracted landmarks."""
+    from ml.islr_io import read_sequence
+    from practice.models import Attempt
+
+    graded = Attempt.objects.filter(pk__in=ids, status=Attempt.Status.GRADED).select_related("sign")
+    return [(landmarks_body(read_sequence(a.landmarks.path)), a.sign.name) for a in graded.order_by("pk")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clips", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--landmark-burst", type=int, default=200, help="landmark attempts in the burst")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, database)")
     parser.add_argument("--single-model", action="store_true",
                         help="also time the sequential pass with our model alone (without configuration.json)")  # fmt: skip
@@ -275,6 +362,10 @@ def main() -> None:
                 json.dumps(report["sequential_1_worker"]["latency_ratio_to_clip"]),
                 file=sys.stderr,
             )
+            # Landmark mode, same worker: the landmarks the worker just extracted, as a page sends them.
+            sequences = landmark_sequences(ids)
+            report["landmarks"] = landmark_mode(client, workers, sequences, args.landmark_burst)
+            print("landmarks:", json.dumps(report["landmarks"]), file=sys.stderr)
         finally:
             workers.stop()
 
@@ -342,6 +433,12 @@ def main() -> None:
         )
     if "throughput_speedup_2_vs_1" in report:
         print(f"2 workers vs 1: {report['throughput_speedup_2_vs_1']}x throughput")
+    marks, video_cpu = report["landmarks"], report["burst"].get("1", {}).get("worker_cpu_s_per_clip")
+    print(
+        f"landmarks: submit -> result on the page p50 {marks['sequential']['submit_to_result_on_page_s']['p50']} s; "
+        f"{marks['burst_1_worker']['graded_per_minute']} graded/min with 1 worker; worker CPU per attempt "
+        f"{marks['burst_1_worker']['worker_cpu_s_per_attempt']} s (video: {video_cpu} s)"
+    )
     print(f"wrote {OUT}")
 
 

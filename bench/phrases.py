@@ -121,7 +121,12 @@ def percentile(values, q) -> float | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--videos", type=Path, default=islr_dir() / "videos")
-    parser.add_argument("--model", type=Path, default=None, help="model or configuration folder (default: the shipped configuration)")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="model or configuration folder (default: the shipped configuration)",
+    )
     parser.add_argument("--pool", type=int, default=60, help="clips to build phrases from")
     parser.add_argument("--phrases", type=int, default=40)
     parser.add_argument("--speeds", type=float, nargs="+", default=[1.0, 0.75, 1.5])
@@ -175,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             with quiet_native_logs():
                 landmarks = extract_video(path, target_fps=FPS, max_seconds=60)
-            grade_phrase(classifier, landmarks.data, [s for s, _ in phrase], fps=FPS, frame_aspect=FRAME_ASPECT)
+            grade_phrase(
+                classifier, landmarks.data, [s for s, _ in phrase], fps=FPS, frame_aspect=FRAME_ASPECT
+            )
             e2e_ratio.append((time.perf_counter() - started) / duration)
 
     all_passed = [p for values in passed.values() for p in values]

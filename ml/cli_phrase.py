@@ -25,7 +25,10 @@ def add_phrase_command(subparsers) -> None:
         "--signs", default=None, help="expected signs in order, comma-separated (e.g. mom,milk)"
     )
     parser.add_argument(
-        "--model", type=Path, default=None, help="model or configuration folder (default: the shipped ml/models configuration)"
+        "--model",
+        type=Path,
+        default=None,
+        help="model or configuration folder (default: the shipped ml/models configuration)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run_phrase)

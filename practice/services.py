@@ -88,19 +88,42 @@ def attempt_create(*, learner: Learner, sign: Sign, video: UploadedFile, is_revi
 
 
 def attempt_create_from_landmarks(
-    *, learner: Learner, sign: Sign, data: np.ndarray, is_review: bool = False
+    *,
+    learner: Learner,
+    sign: Sign,
+    data: np.ndarray,
+    is_review: bool = False,
+    video: UploadedFile | None = None,
 ) -> Attempt:
-    """Queue grading of a landmark sequence extracted on the client ([T, 543, 3], NaN = missing)."""
+    """Queue grading of a landmark sequence extracted on the client ([T, 543, 3], NaN = missing).
+
+    `video`: the clip itself, sent only when the parent opted in to keeping it for the replay. It is
+    checked and stored like an upload (and purged after the retention period), but grading reads the
+    landmarks only: the worker never decodes it.
+    """
     from ml.islr_io import write_sequence
 
     array = landmarks_check(np.asarray(data, dtype=np.float32))
+    if video is not None:
+        from lessons.validators import uploaded_clip_problem
+
+        problem = uploaded_clip_problem(video)
+        if problem:
+            raise AttemptRejected(*problem)
     attempt = Attempt(learner=learner, sign=sign, source=Attempt.Source.LANDMARKS, is_review=is_review)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "landmarks.parquet"
         write_sequence(array, path)
         with path.open("rb") as fh:
             attempt.landmarks.save(path.name, File(fh), save=False)
-    return _attempt_save_and_enqueue(attempt, stored=attempt.landmarks)
+    if video is not None:
+        attempt.video.save(Path(video.name or "clip.webm").name, video, save=False)
+    try:
+        return _attempt_save_and_enqueue(attempt, stored=attempt.landmarks)
+    except BaseException:
+        if video is not None:
+            attempt.video.delete(save=False)
+        raise
 
 
 def _attempt_save_and_enqueue(attempt: Attempt, *, stored) -> Attempt:

@@ -11,7 +11,9 @@ from django.http import HttpRequest, HttpResponse
 
 _COMMON = {
     "default-src": "'self'",
-    "script-src": "'self'",
+    # MediaPipe Holistic runs as WebAssembly in the practice panel (on-device landmarks); this allows
+    # compiling WASM only, never eval() of script text.
+    "script-src": "'self' 'wasm-unsafe-eval'",
     "img-src": "'self' data: blob:",
     "media-src": "'self' blob:",  # the recorder previews its clip from a blob URL
     "connect-src": "'self'",

@@ -18,6 +18,8 @@ def practice_panel(context, sign, learner, is_review: bool = False):
     return {
         "sign": sign,
         "submit_url": reverse("attempt-submit", args=[sign.name]),
+        # Phrases record longer than the on-device recorder keeps; they take the upload path for now.
+        "landmarks_url": reverse("attempt-submit-landmarks", args=[sign.name]),
         "record_seconds": SIGN_RECORD_SECONDS,
         "learner": learner,
         "is_review": is_review,
@@ -25,6 +27,7 @@ def practice_panel(context, sign, learner, is_review: bool = False):
         "recent": list(attempts_recent(learner=learner, sign=sign)) if learner else [],
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
+        "clip_retention_days": settings.SIGNLEARN_CLIP_RETENTION_DAYS,
     }
 
 

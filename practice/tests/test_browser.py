@@ -35,13 +35,17 @@ def chromium_extra_args(fake_camera_clip) -> list[str]:
     ]
 
 
-def open_sign_page_as_hamlet(page, base_url: str) -> None:
-    """Log in through the real form, then open the practised sign's page."""
+def open_sign_page_as_hamlet(page, base_url: str, query: str = "?ondevice=off") -> None:
+    """Log in through the real form, then open the practised sign's page.
+
+    These tests are about recording and uploading a clip: the on-device path is switched off, because
+    probing Holistic on software WebGL would hold the page for seconds (test_ondevice_browser.py tests it).
+    """
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", "hamlet")
     page.fill("#id_password", "correct horse battery")
     page.locator("form button[type=submit]").last.click()
-    page.goto(f"{base_url}/signs/{OWN_SIGN}/")
+    page.goto(f"{base_url}/signs/{OWN_SIGN}/{query}")
 
 
 def test_record_submit_and_see_the_graded_result(

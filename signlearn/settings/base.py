@@ -129,6 +129,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# MediaPipe Holistic for on-device landmarks, installed from npm by `npm ci` (package-lock.json). Without
+# node the folder is absent: the page then records and uploads the clip (README).
+HOLISTIC_DIR = BASE_DIR / "node_modules" / "@mediapipe" / "holistic"
+if HOLISTIC_DIR.is_dir():
+    STATICFILES_DIRS.append(("vendor/mediapipe-holistic", HOLISTIC_DIR))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 WHITENOISE_USE_FINDERS = DEBUG  # runserver without collectstatic
 STORAGES = {
