@@ -80,6 +80,10 @@ PAGES = {
         case("/practice/signs/hello/attempts/", LOGIN, 405, 405, 405),
         case("/practice/signs/hello/attempts/", LOGIN, 302, 302, 302, method="post"),  # no file: a message
     ],
+    "practice/signs/<str:name>/landmark-attempts/": [
+        case("/practice/signs/hello/landmark-attempts/", LOGIN, 405, 405, 405),
+        case("/practice/signs/hello/landmark-attempts/", LOGIN, 400, 400, 400, method="post"),  # no landmarks
+    ],
     "practice/attempts/<int:pk>/": [case("/practice/attempts/{attempt}/", LOGIN, 404, 404, 200)],
     "practice/attempts/<int:pk>/status/": [
         case("/practice/attempts/{attempt}/status/", LOGIN, 404, 404, 200)
