@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import request_learner
-from api.throttling import uploads_wait_seconds
+from api.throttling import RateLimitUnavailable, uploads_wait_seconds
 from lessons.models import Sign
 from signlearn.media import media_response
 
@@ -39,9 +39,14 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
     sign = get_object_or_404(Sign, name=name)
     learner = request_learner(request)
     form = AttemptUploadForm(request.POST, request.FILES)
-    problem = None
-    wait = uploads_wait_seconds(request) if learner is not None else None
-    if learner is None:
+    problem, unavailable = None, None
+    try:
+        wait = uploads_wait_seconds(request) if learner is not None else None
+    except RateLimitUnavailable as error:  # as the API answers: 503 with its code
+        wait, unavailable = None, error
+    if unavailable is not None:
+        problem = (unavailable.default_code, str(unavailable.detail))
+    elif learner is None:
         problem = ("no_learner", "Create a learner profile first.")
     elif wait is not None:
         problem = ("throttled", f"That is a lot of clips in a short time: try again in {wait} seconds.")
@@ -59,7 +64,7 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
             problem = (rejected.code, rejected.message)
     if problem:
         if _wants_json(request):
-            status = 429 if problem[0] == "throttled" else 400
+            status = {"throttled": 429, RateLimitUnavailable.default_code: 503}.get(problem[0], 400)
             return JsonResponse({"code": problem[0], "detail": problem[1]}, status=status)
         messages.error(request, problem[1])
         return redirect(reverse("sign-detail", args=[sign.name]) + "#practice")
