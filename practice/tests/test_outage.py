@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from practice.models import Attempt
 from practice.services import attempts_requeue_stuck
+from practice.tests.worker import use_broker_url
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 
@@ -30,17 +31,11 @@ def broker_down():
     from signlearn.celery import app
 
     saved = app.conf.broker_url, app.conf.broker_transport_options
-
-    def reconnect(url, options):
-        app.conf.broker_url, app.conf.broker_transport_options = url, options
-        app._pool = None  # pooled connections still point at the old broker
-        app.amqp._producer_pool = None
-
-    reconnect(f"redis://127.0.0.1:{closed_port()}/0", {"visibility_timeout": 60})
+    use_broker_url(f"redis://127.0.0.1:{closed_port()}/0", {"visibility_timeout": 60})
     try:
         yield
     finally:
-        reconnect(*saved)
+        use_broker_url(*saved)
 
 
 @pytest.fixture

@@ -65,7 +65,8 @@ def use_broker_url(url: str, transport_options: dict | None = None) -> None:
     """Point this process's Celery app at another broker URL (e.g. a test's own Redis server)."""
     from signlearn.celery import app
 
-    app.conf.broker_url = url
+    # Celery resolves the read and write URLs from broker_url once: set all three.
+    app.conf.broker_url = app.conf.broker_read_url = app.conf.broker_write_url = url
     app.conf.broker_transport_options = transport_options or {}
     app._pool = None
     app.amqp._producer_pool = None

@@ -150,6 +150,9 @@ else:
     # to a second worker. A killed worker's attempt does not wait for it: the attempt's claim
     # heartbeat and the requeue recover it in seconds (practice.claims).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 8 * 3600}
+    # Take a message only when a process is free to run it: a message reserved ahead by a worker
+    # that is then killed would stay invisible for the whole visibility timeout, its attempt queued.
+    CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_TASK_IGNORE_RESULT = True  # every outcome is stored on the attempt row
 CELERY_RESULT_BACKEND = None
 CELERY_ACCEPT_CONTENT = ["json"]
