@@ -38,17 +38,10 @@ def database_url() -> str:
 
 
 def use_broker_folder(folder: Path) -> None:
-    """Point this process's Celery app at another filesystem broker folder.
-
-    Test sessions already get a folder of their own (settings/test.py); this is for a test that
-    wants a private one. The pooled connections still point at the old folder, so they are dropped
-    as Celery itself does after a fork.
-    """
-    from signlearn.celery import app
-
+    """Point this process's Celery app at a filesystem broker folder of its own."""
     for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
-    app.conf.broker_transport_options = {
+    options = {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
@@ -56,9 +49,7 @@ def use_broker_folder(folder: Path) -> None:
         "store_processed": False,
         "polling_interval": 0.1,
     }
-    # Not app.close(): that also unregisters the app, so shared tasks imported later are lost to it.
-    app._pool = None
-    app.amqp._producer_pool = None
+    use_broker_url("filesystem://", options)
 
 
 def use_broker_url(url: str, transport_options: dict | None = None) -> None:
