@@ -159,7 +159,7 @@ def kill_phase(name: str, n: int, work: Path, clips: list[Path], broker_url: str
     worker = WorkerProcess(log_dir=logs, broker_folder=folder, broker_url=broker_url, pool="prefork").start()
     beat = BeatProcess(log_dir=logs, broker_folder=folder, broker_url=broker_url).start()
     person, _ = learner(f"kills-{name}")
-    ids, restart_to_graded, missed = [], [], 0
+    ids, restart_to_graded, missed, last_kill = [], [], 0, time.monotonic()
     rng = random.Random(0)
     try:
         for i in range(n):
@@ -175,14 +175,13 @@ def kill_phase(name: str, n: int, work: Path, clips: list[Path], broker_url: str
                 missed += 1  # graded before the kill landed
                 continue
             worker.kill()
-            restarted = time.time()
+            restarted, last_kill = time.time(), time.monotonic()
             worker.start()
             wait_final([first.pk], timeout=120)
             first.refresh_from_db()
             if first.status == "graded":
                 restart_to_graded.append(first.finished_at.timestamp() - restarted)
             print(f"  {name} kill {i + 1}/{n}: {first.status} {restart_to_graded[-1:]}", flush=True)
-        last_kill = time.monotonic()
         wait_final(ids, timeout=FINAL_TIMEOUT_S)
         final_after_last_kill = round(time.monotonic() - last_kill, 2)
     finally:
