@@ -3,7 +3,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 STAMP := .venv/.installed
 
-.PHONY: venv frontend run test test-fast lint bench train-venv train clean
+.PHONY: venv frontend run test test-fast lint bench bench-reliability train-venv train clean
 
 venv: $(STAMP)
 
@@ -54,6 +54,12 @@ bench: venv
 	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qtc "SELECT 1" >/dev/null && \
 	  (psql "$(dir $(BENCH_DATABASE_URL))postgres" -qtc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/dashboard.py
+
+## Worker kills, a broker outage, orphaned beats and upload accept under load (long: 50 kills per broker).
+bench-reliability: venv
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qtc "SELECT 1" >/dev/null && \
+	  (psql "$(dir $(BENCH_DATABASE_URL))postgres" -qtc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))" 2>/dev/null || true)
+	$(PY) bench/reliability.py --database-url $(BENCH_DATABASE_URL)
 
 ## Training environment: TensorFlow/Keras in its own venv (never in .venv), same numpy/protobuf as mediapipe.
 TRAIN_PY := .venv-train/bin/python

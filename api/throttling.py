@@ -3,13 +3,28 @@
 import math
 from types import SimpleNamespace
 
+from redis.exceptions import RedisError
+from rest_framework import exceptions, status
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
+# What a cache read raises when its server is down (the Redis cache, often on the broker's Redis).
+CACHE_ERRORS = (RedisError, OSError)
+
+
+class RateLimitUnavailable(exceptions.APIException):
+    """The rate limit's counters cannot be read: refuse for now rather than count nothing (503)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "cache_unavailable"
+    default_detail = "SignLearn is briefly unavailable. Please try again in a minute; nothing was stored."
+
 
 def uploads_wait_seconds(request) -> int | None:
     """None when this user may create another attempt now, else the seconds to wait.
+
+    Raises RateLimitUnavailable when the cache holding the counters is unreachable.
 
     The web form counts against the same "uploads" limit as the API (same cache key), so a parent's
     browser cannot flood the grading queue either.
@@ -31,7 +46,10 @@ class WriteRateThrottle(ScopedRateThrottle):
     def allow_request(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS as error:
+            raise RateLimitUnavailable() from error
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

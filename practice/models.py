@@ -81,6 +81,9 @@ class Attempt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The grading claim (practice.claims): which process holds it and when it last showed it was alive.
+    worker = models.CharField(max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     video_deleted_at = models.DateTimeField(null=True, blank=True)
 

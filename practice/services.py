@@ -3,12 +3,21 @@
 Lifecycle (DESIGN §5): uploaded -> queued -> processing -> graded | failed(reason).
 
 - The web request only validates cheaply (size, a decodable video stream, duration) and queues.
-- The worker claims an attempt with one conditional UPDATE (queued -> processing), does the heavy
-  work outside any transaction, then stores the result, the attempt's new status and the learner's
-  progress in one transaction. A second run of a graded attempt finds nothing to claim.
-- A claim older than PROCESSING_STALE belongs to a dead worker: the periodic requeue hands it to a
-  live one. The filesystem broker (embedded default) deletes a message when a worker takes it, so
-  this requeue, not the broker, is what makes a killed worker lose no attempt there.
+- The worker claims an attempt with one conditional UPDATE (queued -> processing) that records the
+  grading process and a heartbeat it refreshes while it works (practice.claims), does the heavy work
+  outside any transaction, then stores the result, the attempt's new status and the learner's
+  progress in one transaction, only while the claim is still its own. A second run of a graded
+  attempt finds nothing to claim; a run whose claim was taken over stores nothing.
+- A claim whose heartbeat is stale, or whose process is gone from this host, belongs to a dead
+  worker: a redelivered message takes it over, and so does the periodic requeue (every few seconds,
+  and at once when a worker starts). The filesystem broker deletes a message when a worker takes it,
+  and Redis redelivers an unacknowledged one only after its long visibility timeout, so this requeue,
+  not the broker, is what makes a killed worker lose no attempt and costs it seconds, not minutes.
+- Broker outage: the upload is kept, never refused. When sending the task fails, the committed
+  attempt goes back to `uploaded` (stored, not yet queued) with its clip, the request answers 202 as
+  usual, and the requeue sends it once the broker answers again. A parent's clip is never lost to an
+  outage and the web form and the API behave alike, as they share this service. (Refusing with 503
+  would need the broker inside the request's transaction, and a retry by hand from the parent.)
 """
 
 from __future__ import annotations
@@ -26,10 +35,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from accounts.models import Learner
 from lessons.models import Sign, TutorialVideo
 
+from .claims import HEARTBEAT_STALE, current_holder, heartbeat, holder_gone
 from .feedback import detection_failure
 from .landmarks_input import landmarks_check
 from .models import Attempt, AttemptResult
@@ -39,15 +50,18 @@ log = logging.getLogger(__name__)
 # Sized for a 15 s clip at 30 fps on a slow shared core (decode + Holistic ~20 s, model + replay ~2 s).
 GRADE_SOFT_TIME_LIMIT_S = 90
 GRADE_TIME_LIMIT_S = 120
-# A claim older than this outlived the hard time limit: its worker is gone.
-PROCESSING_STALE = timedelta(seconds=GRADE_TIME_LIMIT_S + 60)
-# A queued attempt whose message was lost (broker wiped, crash between commit and send).
+# A queued attempt whose message was lost (broker restarted without its data, crash between commit
+# and send). Longer than a busy queue's wait: a second message for a waiting attempt is harmless but
+# useless.
 QUEUED_STALE = timedelta(minutes=10)
 # A clip that kills its worker every time (out of memory) must not be retried forever.
 MAX_TASK_RUNS = 5
 TOP_K = 10
 # Errors worth retrying: the database or broker was briefly unreachable or locked.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# What sending a task raises when the broker is down: kombu wraps connection errors after its
+# retries; a filesystem broker on a full or missing disk raises OSError.
+BROKER_ERRORS = (KombuError, OSError)
 
 Status = Attempt.Status
 Reason = Attempt.FailureReason
@@ -140,13 +154,35 @@ def _attempt_save_and_enqueue(attempt: Attempt, *, stored) -> Attempt:
 
 def _attempt_enqueue(attempt: Attempt) -> None:
     """Mark queued and send the task once the row is committed (a worker must be able to read it)."""
-    from .tasks import grade_attempt_task
-
     attempt.status = Status.QUEUED
     attempt.queued_at = timezone.now()
     attempt.save(update_fields=["status", "queued_at"])
     attempt_id = attempt.pk
-    transaction.on_commit(lambda: grade_attempt_task.delay(attempt_id))
+
+    def send() -> None:
+        if not _attempt_send(attempt_id):
+            attempt.status, attempt.queued_at = Status.UPLOADED, None
+
+    transaction.on_commit(send)
+
+
+def _attempt_send(attempt_id: int) -> bool:
+    """Send the grading task of a committed, queued attempt; on a broker outage, keep it for the requeue.
+
+    Returns whether the message went out. When it did not, the attempt is `uploaded` again (stored,
+    not queued): the periodic requeue sends every such attempt as soon as the broker answers.
+    """
+    from .tasks import grade_attempt_task
+
+    try:
+        grade_attempt_task.delay(attempt_id)
+    except BROKER_ERRORS:
+        log.warning("attempt %s: the broker is unreachable; kept for the requeue", attempt_id, exc_info=True)
+        Attempt.objects.filter(pk=attempt_id, status=Status.QUEUED).update(
+            status=Status.UPLOADED, queued_at=None
+        )
+        return False
+    return True
 
 
 # --- grading (worker) --------------------------------------------------------------------------
@@ -183,25 +219,28 @@ def attempt_grade(*, attempt_id: int) -> Attempt | None:
         return Attempt.objects.filter(pk=attempt_id).first()
     files: dict[str, str] = {}  # new media written for this run: deleted if it does not count
     try:
-        evaluation = _attempt_evaluate(attempt, files=files)
-        attempt, stored = _attempt_store(attempt=attempt, evaluation=evaluation)
+        with heartbeat(_own_claim(attempt)):
+            evaluation = _attempt_evaluate(attempt, files=files)
+            attempt, stored = _attempt_store(attempt=attempt, evaluation=evaluation)
     except GradingFailure as failure:
         if "landmarks" in files:  # keep what was extracted: it shows why the clip failed
             attempt.landmarks.name = files.pop("landmarks")
         _files_delete(files)
-        return attempt_fail(attempt=attempt, reason=failure.code, detail=failure.detail)
+        return attempt_fail(attempt=attempt, reason=failure.code, detail=failure.detail, claimed=True)
     except TRANSIENT_ERRORS:
         _files_delete(files)
-        _attempt_release(attempt_id=attempt_id)
+        _attempt_release(attempt=attempt)
         raise
     except SoftTimeLimitExceeded:
         log.warning("attempt %s: grading exceeded its time limit", attempt_id)
         _files_delete(files)
-        return attempt_fail(attempt=attempt, reason=Reason.INTERNAL_ERROR, detail="Grading took too long.")
+        return attempt_fail(
+            attempt=attempt, reason=Reason.INTERNAL_ERROR, detail="Grading took too long.", claimed=True
+        )
     except Exception:
         log.exception("attempt %s: grading failed", attempt_id)
         _files_delete(files)
-        return attempt_fail(attempt=attempt, reason=Reason.INTERNAL_ERROR)
+        return attempt_fail(attempt=attempt, reason=Reason.INTERNAL_ERROR, claimed=True)
     if stored:
         _attempt_media_save(attempt=attempt, evaluation=evaluation)
     return attempt
@@ -224,11 +263,14 @@ def _attempt_media_save(*, attempt: Attempt, evaluation: Evaluation) -> None:
         setattr(attempt, name, stored_name)
 
 
-def attempt_fail(*, attempt: Attempt, reason: str, detail: str = "") -> Attempt:
-    """End an attempt as failed(reason), unless it already ended (a graded attempt stays graded)."""
+def attempt_fail(*, attempt: Attempt, reason: str, detail: str = "", claimed: bool = False) -> Attempt:
+    """End an attempt as failed(reason), unless it already ended (a graded attempt stays graded).
+
+    `claimed`: `attempt` is this process's claim, and a claim another worker took over is left to it.
+    """
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
-        if locked.status in FINAL:
+        if locked.status in FINAL or (claimed and not _holds(locked, attempt)):
             return locked
         locked.status = Status.FAILED
         locked.failure_reason = Reason(reason).value
@@ -242,17 +284,33 @@ def attempt_fail(*, attempt: Attempt, reason: str, detail: str = "") -> Attempt:
     return locked
 
 
-def _attempt_claim(*, attempt_id: int) -> Attempt | None:
-    """Take the attempt for this worker (queued -> processing) or return None if it is not ours."""
-    now = timezone.now()
+def _claimable(*, attempt_id: int, now: datetime) -> Q:
+    """Waiting, or processing under a dead claim: a stale heartbeat, or a holder gone from this host."""
     claimable = Q(status__in=[Status.UPLOADED, Status.QUEUED]) | Q(
-        status=Status.PROCESSING, started_at__lt=now - PROCESSING_STALE
+        status=Status.PROCESSING, heartbeat_at__lt=now - HEARTBEAT_STALE
     )
+    held = (
+        Attempt.objects.filter(pk=attempt_id, status=Status.PROCESSING).values("worker", "task_runs").first()
+    )
+    if held and holder_gone(held["worker"]):  # guarded by the claim seen, so only one taker wins
+        claimable |= Q(status=Status.PROCESSING, worker=held["worker"], task_runs=held["task_runs"])
+    return claimable
+
+
+def _attempt_claim(*, attempt_id: int) -> Attempt | None:
+    """Take the attempt for this process (-> processing) or return None if it is not ours."""
+    now, holder = timezone.now(), current_holder()
+    claimable = _claimable(attempt_id=attempt_id, now=now)
     claimed = Attempt.objects.filter(claimable, pk=attempt_id, task_runs__lt=MAX_TASK_RUNS).update(
-        status=Status.PROCESSING, started_at=now, task_runs=F("task_runs") + 1
+        status=Status.PROCESSING,
+        started_at=now,
+        heartbeat_at=now,
+        worker=holder,
+        task_runs=F("task_runs") + 1,
     )
     if claimed:
-        return Attempt.objects.select_related("sign", "phrase", "learner").get(pk=attempt_id)
+        attempt = Attempt.objects.select_related("sign", "phrase", "learner").get(pk=attempt_id)
+        return attempt if attempt.status == Status.PROCESSING and attempt.worker == holder else None
     attempt = Attempt.objects.filter(claimable, pk=attempt_id).first()
     if attempt is not None:  # claimable but out of runs: it keeps killing workers
         log.error("attempt %s: giving up after %s runs", attempt_id, attempt.task_runs)
@@ -260,14 +318,23 @@ def _attempt_claim(*, attempt_id: int) -> Attempt | None:
     return None
 
 
-def _attempt_release(*, attempt_id: int) -> None:
+def _own_claim(attempt: Attempt):
+    """The attempt's row, matched only while `attempt` (as claimed) still holds it."""
+    return Attempt.objects.filter(
+        pk=attempt.pk, status=Status.PROCESSING, worker=attempt.worker, task_runs=attempt.task_runs
+    )
+
+
+def _holds(row: Attempt, claim: Attempt) -> bool:
+    return (row.status, row.worker, row.task_runs) == (Status.PROCESSING, claim.worker, claim.task_runs)
+
+
+def _attempt_release(*, attempt: Attempt) -> None:
     """Hand a claimed attempt back to the queue (its task will retry); best effort."""
     try:
-        Attempt.objects.filter(pk=attempt_id, status=Status.PROCESSING).update(
-            status=Status.QUEUED, queued_at=timezone.now()
-        )
+        _own_claim(attempt).update(status=Status.QUEUED, queued_at=timezone.now())
     except TRANSIENT_ERRORS:
-        log.warning("attempt %s: could not release the claim; the periodic requeue will", attempt_id)
+        log.warning("attempt %s: could not release the claim; the periodic requeue will", attempt.pk)
 
 
 def _attempt_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
@@ -355,7 +422,7 @@ def _attempt_store(*, attempt: Attempt, evaluation: Evaluation) -> tuple[Attempt
             .select_related("learner", "sign", "phrase")
             .get(pk=attempt.pk)
         )
-        if locked.status != Status.PROCESSING or AttemptResult.objects.filter(attempt_id=attempt.pk).exists():
+        if not _holds(locked, attempt) or AttemptResult.objects.filter(attempt_id=attempt.pk).exists():
             transaction.on_commit(lambda: _files_delete(evaluation.files))
             return locked, False
         locked.status = Status.GRADED
@@ -486,28 +553,35 @@ def _files_delete(files: dict[str, str]) -> None:
 def attempts_requeue_stuck(
     *,
     now: datetime | None = None,
-    processing_timeout: timedelta = PROCESSING_STALE,
+    heartbeat_timeout: timedelta = HEARTBEAT_STALE,
     queued_timeout: timedelta = QUEUED_STALE,
 ) -> int:
-    """Queue again attempts whose worker died (processing too long) or whose message was lost."""
-    from .tasks import grade_attempt_task
+    """Send again attempts whose worker died, whose message was lost, or that were never sent.
 
+    Never sent: `uploaded` (the broker was down when it was stored). Lost: queued for longer than
+    `queued_timeout`. Dead worker: processing with a heartbeat older than `heartbeat_timeout`, or
+    held by a process that no longer exists on this host (checked for the few rows in progress).
+    """
     now = now or timezone.now()
-    stuck = Attempt.objects.filter(
-        Q(status__in=[Status.UPLOADED, Status.QUEUED], created_at__lt=now - queued_timeout)
-        & (Q(queued_at__isnull=True) | Q(queued_at__lt=now - queued_timeout))
-        | Q(status=Status.PROCESSING, started_at__lt=now - processing_timeout)
-    ).values_list("pk", "status")
+    waiting = Attempt.objects.filter(
+        Q(status=Status.UPLOADED)
+        | Q(status=Status.QUEUED, queued_at__lt=now - queued_timeout)
+        | Q(status=Status.PROCESSING, heartbeat_at__lt=now - heartbeat_timeout)
+    ).values_list("pk", "status", "worker", "task_runs")
+    in_progress = Attempt.objects.filter(status=Status.PROCESSING, heartbeat_at__gte=now - heartbeat_timeout)
+    dead = [
+        row for row in in_progress.values_list("pk", "status", "worker", "task_runs") if holder_gone(row[2])
+    ]
     requeued = 0
-    for attempt_id, status in list(stuck[:500]):
+    for attempt_id, status, worker, task_runs in [*waiting[:500], *dead]:
         with transaction.atomic():
-            # Guarded by the status we saw: a worker finishing meanwhile wins.
-            changed = Attempt.objects.filter(pk=attempt_id, status=status).update(
-                status=Status.QUEUED, queued_at=now
-            )
+            # Guarded by the claim we saw: a worker finishing or taking it meanwhile wins.
+            changed = Attempt.objects.filter(
+                pk=attempt_id, status=status, worker=worker, task_runs=task_runs
+            ).update(status=Status.QUEUED, queued_at=now)
             if changed:
                 requeued += 1
-                transaction.on_commit(lambda pk=attempt_id: grade_attempt_task.delay(pk))
+                transaction.on_commit(lambda pk=attempt_id: _attempt_send(pk))
     if requeued:
         log.warning("requeued %s stuck attempt(s)", requeued)
     return requeued

@@ -1,8 +1,12 @@
 """Celery entry points for practice: thin wrappers that pass an id to a service (STYLE: tasks)."""
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 
 from .services import (
+    BROKER_ERRORS,
     GRADE_SOFT_TIME_LIMIT_S,
     GRADE_TIME_LIMIT_S,
     TRANSIENT_ERRORS,
@@ -32,6 +36,15 @@ def grade_attempt_task(attempt_id: int) -> None:
 @shared_task(name="practice.requeue_stuck_attempts", soft_time_limit=50, time_limit=60)
 def requeue_stuck_attempts_task() -> int:
     return attempts_requeue_stuck()
+
+
+@worker_ready.connect
+def requeue_on_worker_start(**_) -> None:
+    """A worker restarted after a kill takes over its predecessor's attempts at once, not at the next beat."""
+    try:
+        requeue_stuck_attempts_task.delay()
+    except BROKER_ERRORS:
+        logging.getLogger(__name__).warning("could not queue the start-up requeue; beat will")
 
 
 @shared_task(name="practice.purge_expired_clips", soft_time_limit=300, time_limit=360)

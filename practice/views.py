@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import request_learner
-from api.throttling import uploads_wait_seconds
+from api.throttling import RateLimitUnavailable, uploads_wait_seconds
 from lessons.models import Phrase, Sign
 from signlearn.limits import wants_json
 from signlearn.media import media_response
@@ -67,9 +67,14 @@ def _clip_submit(request: HttpRequest, *, create, back_url: str) -> HttpResponse
     then `create(learner, form)` queues the attempt (or refuses it with AttemptRejected)."""
     learner = request_learner(request)
     form = AttemptUploadForm(request.POST, request.FILES)
-    problem = None
-    wait = uploads_wait_seconds(request) if learner is not None else None
-    if learner is None:
+    problem, unavailable = None, None
+    try:
+        wait = uploads_wait_seconds(request) if learner is not None else None
+    except RateLimitUnavailable as error:  # as the API answers: 503 with its code
+        wait, unavailable = None, error
+    if unavailable is not None:
+        problem = (unavailable.default_code, str(unavailable.detail))
+    elif learner is None:
         problem = ("no_learner", "Create a learner profile first.")
     elif wait is not None:
         problem = ("throttled", f"That is a lot of clips in a short time: try again in {wait} seconds.")
@@ -82,7 +87,9 @@ def _clip_submit(request: HttpRequest, *, create, back_url: str) -> HttpResponse
             problem = (rejected.code, rejected.message)
     if problem:
         if wants_json(request):
-            status = {"throttled": 429, "too_large": 413}.get(problem[0], 400)
+            status = {"throttled": 429, "too_large": 413, RateLimitUnavailable.default_code: 503}.get(
+                problem[0], 400
+            )
             return JsonResponse({"code": problem[0], "detail": problem[1]}, status=status)
         messages.error(request, problem[1])
         return redirect(back_url)

@@ -157,6 +157,7 @@ class EvaluationRun(models.Model):
     probabilities = models.FileField(upload_to="registry/evaluations/", blank=True, max_length=200)
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the running claim was taken.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

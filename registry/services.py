@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -375,13 +376,37 @@ def evaluation_run_queue(
     evaluation_set = evaluation_set or evaluation_set_latest()
     if evaluation_set is None:
         return None
-    run, _ = EvaluationRun.objects.update_or_create(
-        model_version=model_version,
-        evaluation_set=evaluation_set,
-        defaults={"status": EvaluationRun.Status.QUEUED, "error": ""},
-    )
-    transaction.on_commit(lambda: evaluate_model_task.delay(run.pk))
+    run, _ = EvaluationRun.objects.get_or_create(model_version=model_version, evaluation_set=evaluation_set)
+    # A run being scored right now is left to finish: queueing it again would score it twice at once.
+    requeued = _evaluation_claimable(timezone.now()) & Q(pk=run.pk)
+    if EvaluationRun.objects.filter(requeued).update(status=EvaluationRun.Status.QUEUED, error=""):
+        run.refresh_from_db()
+        transaction.on_commit(lambda: evaluate_model_task.delay(run.pk))
     return run
+
+
+# Celery's hard time limit of the evaluation task: a run still marked running after it has no worker.
+EVALUATE_SOFT_TIME_LIMIT_S = 1800
+EVALUATE_TIME_LIMIT_S = 1900
+
+
+def _evaluation_claimable(now) -> Q:
+    stale = now - timedelta(seconds=EVALUATE_TIME_LIMIT_S + 60)
+    return ~Q(status=EvaluationRun.Status.RUNNING) | Q(started_at__isnull=True) | Q(started_at__lt=stale)
+
+
+def _evaluation_run_claim(run: EvaluationRun) -> bool:
+    """Mark the run running for this caller with one conditional UPDATE; False if another holds it.
+
+    Two deliveries of the same message (acks_late, a redelivery) can never score it at once.
+    """
+    now = timezone.now()
+    claimed = EvaluationRun.objects.filter(_evaluation_claimable(now), pk=run.pk).update(
+        status=EvaluationRun.Status.RUNNING, started_at=now, error=""
+    )
+    if claimed:
+        run.status, run.started_at, run.error = EvaluationRun.Status.RUNNING, now, ""
+    return bool(claimed)
 
 
 def tutorial_frame_aspects(tutorial_ids) -> dict[int, float]:
@@ -398,8 +423,10 @@ def evaluation_run_execute(
     if evaluation_set is None:
         raise ValueError("no evaluation set: mark tutorials as evaluation and build one first")
     run, _ = EvaluationRun.objects.get_or_create(model_version=model_version, evaluation_set=evaluation_set)
-    run.status = EvaluationRun.Status.RUNNING
-    run.save(update_fields=["status"])
+    if not _evaluation_run_claim(run):
+        log.info("evaluation run %s is already running elsewhere", run.pk)
+        run.refresh_from_db()
+        return run
     try:
         labels = vocabulary()
         root = Path(settings.MEDIA_ROOT) / evaluation_set.directory
@@ -770,6 +797,32 @@ DEFAULT_TRAIN_PARAMS = {
     "teacher_aspect": None,  # the teacher's video width / height; None: the teacher's registered input aspect
     "consistent": True,  # the teacher scores every augmented variant, not only the clean clip
 }
+
+
+@dataclass(frozen=True)
+class Between:
+    low: float
+    high: float
+
+    def __contains__(self, value) -> bool:
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and self.low <= value <= self.high
+        )
+
+    def __str__(self) -> str:
+        return f"{self.low}..{self.high}"
+
+
+# What the admin's form allows (registry.forms.TrainingStartForm), checked here for every caller.
+TRAIN_PARAM_LIMITS = {
+    "split": ("holdout", "all"),
+    "quantize": ("none", "float16", "dynamic"),
+    "epochs": Between(1, 2000),
+    "dim": Between(8, 512),
+    "blocks": Between(1, 8),
+    "distill": Between(0, 1),
+    "teacher_aspect": Between(0.1, 10),
+}
 _TRAIN_FLAGS = {
     "dim": "--dim",
     "blocks": "--blocks",
@@ -780,18 +833,24 @@ _TRAIN_FLAGS = {
 }
 
 
-def training_run_start(*, user=None, params: dict | None = None) -> TrainingRun:
-    """Queue a retraining run for the `trainer` worker (started from the training venv)."""
+def training_run_start(*, user=None, params: dict | None = None, queue: bool = True) -> TrainingRun:
+    """Create a checked retraining run and queue it for the `trainer` worker (started from the
+    training venv); with queue=False the caller runs it (training_run_execute), as train_candidate does.
+    """
     from .tasks import train_candidate_task
 
     unknown = set(params or {}) - set(DEFAULT_TRAIN_PARAMS)
     if unknown:
         raise ValueError(f"unknown training parameters: {sorted(unknown)}")
+    for key, value in (params or {}).items():
+        if value is not None and key in TRAIN_PARAM_LIMITS and value not in TRAIN_PARAM_LIMITS[key]:
+            raise ValueError(f"training parameter {key}={value!r} is outside {TRAIN_PARAM_LIMITS[key]}")
     teacher = (params or {}).get("teacher")
     if teacher and not ModelVersion.objects.filter(version=teacher).exists():
         raise ValueError(f"teacher {teacher!r} is not a registered model version")
     run = TrainingRun.objects.create(params={**DEFAULT_TRAIN_PARAMS, **(params or {})}, requested_by=user)
-    transaction.on_commit(lambda: train_candidate_task.apply_async(args=[run.pk], queue=TRAINER_QUEUE))
+    if queue:
+        transaction.on_commit(lambda: train_candidate_task.apply_async(args=[run.pk], queue=TRAINER_QUEUE))
     return run
 
 
@@ -864,20 +923,18 @@ def _wait_with_progress(run, process, *, stage, span, epochs, history) -> None:
 
 def training_run_execute(*, training_run_id: int) -> TrainingRun:
     """Export the data, train and export a TFLite in the training venv, register it as a candidate
-    and evaluate it on the gate. A finished run is left alone; one still marked running
-    is started again in a fresh folder (only by hand: the task is not redelivered)."""
+    and evaluate it on the gate. Only a queued run is started, claimed with one conditional UPDATE
+    (queued -> running): a second delivery, or a run already running or finished, is left alone."""
+    now = timezone.now()
+    work = Path(settings.VAR_DIR) / "training" / f"run-{training_run_id}-{now:%Y%m%d-%H%M%S}"
+    claimed = TrainingRun.objects.filter(pk=training_run_id, status=TrainingRun.Status.QUEUED).update(
+        status=TrainingRun.Status.RUNNING, started_at=now, work_dir=str(work), error=""
+    )
     run = TrainingRun.objects.get(pk=training_run_id)
-    if run.status in (TrainingRun.Status.SUCCEEDED, TrainingRun.Status.FAILED):
+    if not claimed:
+        log.info("training run %s is %s: not started again", run.pk, run.status)
         return run
     params = {**DEFAULT_TRAIN_PARAMS, **run.params}
-    work = Path(settings.VAR_DIR) / "training" / f"run-{run.pk}-{timezone.now():%Y%m%d-%H%M%S}"
-    run.status, run.started_at, run.work_dir, run.error = (
-        TrainingRun.Status.RUNNING,
-        timezone.now(),
-        str(work),
-        "",
-    )
-    run.save(update_fields=["status", "started_at", "work_dir", "error"])
     try:
         mv = _train_and_register(run, params, work)
     except Exception as exc:

@@ -6,7 +6,15 @@ from . import services
 from .models import EvaluationRun
 
 
-@shared_task(name="registry.evaluate_model", acks_late=True, soft_time_limit=1800, time_limit=1900)
+# Acknowledged late, so a killed worker's run is delivered again (after the broker's visibility
+# timeout, which outlasts the time limit); the service's claim keeps two deliveries from running it
+# twice at once.
+@shared_task(
+    name="registry.evaluate_model",
+    acks_late=True,
+    soft_time_limit=services.EVALUATE_SOFT_TIME_LIMIT_S,
+    time_limit=services.EVALUATE_TIME_LIMIT_S,
+)
 def evaluate_model_task(evaluation_run_id: int) -> None:
     run = (
         EvaluationRun.objects.select_related("model_version", "evaluation_set")
@@ -20,8 +28,9 @@ def evaluate_model_task(evaluation_run_id: int) -> None:
 
 # Routed to the `trainer` queue by the caller (services.training_run_start), which only a worker
 # started from the training venv consumes: the web image has no TensorFlow. Acknowledged on receipt,
-# unlike grading: a run takes longer than the broker's visibility timeout, and a redelivery would
-# start a second, concurrent training. A run whose worker died stays "running"; start a new one.
+# unlike grading: hours of training are not started again behind a crash, and the service claims the
+# run (queued -> running) so a second delivery never trains it twice. A run whose worker died stays
+# "running"; start a new one.
 @shared_task(
     name="registry.train_candidate", acks_late=False, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 300
 )

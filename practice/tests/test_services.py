@@ -11,6 +11,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from lessons.models import Sign
+from practice.claims import current_holder
 from practice.models import Attempt, AttemptResult
 from practice.services import (
     MAX_TASK_RUNS,
@@ -188,7 +189,11 @@ def test_processing_claim_of_a_live_worker_is_not_taken(hamlet, cloud_landmarks,
         learner=hamlet, sign=Sign.objects.get(name="cloud"), data=cloud_landmarks
     )
     Attempt.objects.filter(pk=attempt.pk).update(
-        status=Attempt.Status.PROCESSING, started_at=timezone.now(), task_runs=1
+        status=Attempt.Status.PROCESSING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        worker=current_holder(),  # this very process: alive
+        task_runs=1,
     )
     assert attempt_grade(attempt_id=attempt.pk).status == Attempt.Status.PROCESSING
     assert Attempt.objects.get(pk=attempt.pk).task_runs == 1
@@ -201,7 +206,10 @@ def test_stuck_attempts_are_requeued(hamlet, cloud_landmarks, sent_tasks, django
     )
     now = timezone.now()
     Attempt.objects.filter(pk=dead.pk).update(
-        status=Attempt.Status.PROCESSING, started_at=now - timedelta(minutes=5)
+        status=Attempt.Status.PROCESSING,
+        started_at=now - timedelta(minutes=1),
+        heartbeat_at=now - timedelta(seconds=21),  # four beats missed
+        worker="another-machine:1234:5678",
     )
     Attempt.objects.filter(pk=lost.pk).update(
         created_at=now - timedelta(hours=1), queued_at=now - timedelta(hours=1)

@@ -38,17 +38,10 @@ def database_url() -> str:
 
 
 def use_broker_folder(folder: Path) -> None:
-    """Point this process's Celery app at another filesystem broker folder.
-
-    Test sessions already get a folder of their own (settings/test.py); this is for a test that
-    wants a private one. The pooled connections still point at the old folder, so they are dropped
-    as Celery itself does after a fork.
-    """
-    from signlearn.celery import app
-
+    """Point this process's Celery app at a filesystem broker folder of its own."""
     for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
-    app.conf.broker_transport_options = {
+    options = {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
@@ -56,7 +49,16 @@ def use_broker_folder(folder: Path) -> None:
         "store_processed": False,
         "polling_interval": 0.1,
     }
-    # Not app.close(): that also unregisters the app, so shared tasks imported later are lost to it.
+    use_broker_url("filesystem://", options)
+
+
+def use_broker_url(url: str, transport_options: dict | None = None) -> None:
+    """Point this process's Celery app at another broker URL (e.g. a test's own Redis server)."""
+    from signlearn.celery import app
+
+    # Celery resolves the read and write URLs from broker_url once: set all three.
+    app.conf.broker_url = app.conf.broker_read_url = app.conf.broker_write_url = url
+    app.conf.broker_transport_options = transport_options or {}
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -64,10 +66,23 @@ def use_broker_folder(folder: Path) -> None:
 class WorkerProcess:
     """Start, stop and SIGKILL one worker; its log is kept for assertions and failure reports."""
 
-    def __init__(self, *, log_dir: Path, broker_folder: Path | None, pool: str = "solo"):
+    role = "worker"
+    ready_text = " ready."
+
+    def __init__(
+        self,
+        *,
+        log_dir: Path,
+        broker_folder: Path | None,
+        pool: str = "solo",
+        broker_url: str | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.log_dir = log_dir
         self.broker_folder = broker_folder
+        self.broker_url = broker_url
         self.pool = pool
+        self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
         self.log_path: Path | None = None
         self._count = 0
@@ -87,17 +102,23 @@ class WorkerProcess:
         if self.broker_folder is not None:
             env["SIGNLEARN_BROKER_DIR"] = str(self.broker_folder)
             env.pop("CELERY_BROKER_URL", None)
+        if self.broker_url is not None:
+            env["CELERY_BROKER_URL"] = self.broker_url
+        env.update(self.extra_env)
         return env
 
-    def start(self) -> WorkerProcess:
-        self._count += 1
-        self.log_path = self.log_dir / f"worker-{self._count}.log"
-        command = [
+    def command(self) -> list[str]:
+        return [
             sys.executable, "-m", "celery", "-A", "signlearn", "worker",
             f"--pool={self.pool}", "--concurrency=1", "--loglevel=INFO",
             "--without-heartbeat", "--without-mingle", "--without-gossip",
             "-n", f"practice-test-{os.getpid()}-{self._count}@%h", "-Q", settings.WORKER_QUEUES,
         ]  # fmt: skip
+
+    def start(self) -> WorkerProcess:
+        self._count += 1
+        self.log_path = self.log_dir / f"{self.role}-{self._count}.log"
+        command = self.command()
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 command,
@@ -111,7 +132,7 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited with {self.process.returncode}:\n{self.log()}")
-            if " ready." in self.log():
+            if self.ready_text in self.log():
                 return self
             time.sleep(0.2)
         self.stop()
@@ -139,3 +160,57 @@ class WorkerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+
+
+class BeatProcess(WorkerProcess):
+    """Celery beat as its own process (as docker-compose and runstack run it)."""
+
+    role = "beat"
+    ready_text = "beat: Starting"
+
+    def command(self) -> list[str]:
+        schedule = self.log_dir / "celerybeat-schedule"
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "signlearn",
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(schedule),
+        ]
+
+
+class RedisServer:
+    """A private redis-server (append-only, as docker-compose runs it) that a test may stop and restart."""
+
+    def __init__(self, *, folder: Path, port: int):
+        self.folder, self.port = folder, port
+        self.process: subprocess.Popen | None = None
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        command = [
+            "redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.folder),
+            "--appendonly", "yes", "--save", "", "--logfile", str(self.folder / "redis.log"),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, start_new_session=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            ping = subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True)
+            if ping.stdout.strip() == "PONG":
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"redis-server on port {self.port} did not answer")
+
+    def stop(self) -> None:
+        """SIGTERM: Redis flushes its append-only file and exits, as on a restart."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)

@@ -176,8 +176,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.1,
     }
 else:
-    # A task not acknowledged within this time is redelivered (acks_late + a killed worker).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    # Redis redelivers a message not acknowledged within this time. It must outlast every task's
+    # time_limit (signlearn/tests/test_celery_config.py), or a slow task still running is delivered
+    # to a second worker. A killed worker's attempt does not wait for it: the attempt's claim
+    # heartbeat and the requeue recover it in seconds (practice.claims).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 8 * 3600}
+    # Take a message only when a process is free to run it: a message reserved ahead by a worker
+    # that is then killed would stay invisible for the whole visibility timeout, its attempt queued.
+    CELERY_WORKER_DISABLE_PREFETCH = True
 CELERY_TASK_IGNORE_RESULT = True  # every outcome is stored on the attempt row
 CELERY_RESULT_BACKEND = None
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -196,7 +202,13 @@ CELERY_TASK_ROUTES = {"lessons.tutorial_check": {"queue": TUTORIALS_QUEUE}}
 WORKER_QUEUES = f"celery,{TUTORIALS_QUEUE}"  # what a practice worker serves (-Q)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stuck-attempts": {"task": "practice.requeue_stuck_attempts", "schedule": 60.0},
+    # Often, so a dead worker's attempt (heartbeat stale after 20 s) or one stored during a broker
+    # outage is sent again within seconds; each run is one indexed query.
+    "requeue-stuck-attempts": {
+        "task": "practice.requeue_stuck_attempts",
+        "schedule": 10.0,
+        "options": {"expires": 10.0},  # a busy worker skips the runs it missed instead of piling them up
+    },
     "purge-expired-clips": {"task": "practice.purge_expired_clips", "schedule": crontab(minute=17)},
     "weekly-digest": {
         "task": "progress.send_weekly_digests",

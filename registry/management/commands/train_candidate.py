@@ -1,6 +1,6 @@
 import argparse
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from registry.models import TrainingRun
 from registry.services import DEFAULT_TRAIN_PARAMS, training_run_execute, training_run_start
@@ -37,11 +37,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         params = {key: options[key] for key in DEFAULT_TRAIN_PARAMS}
+        try:  # the service's checks, as for the admin's form
+            run = training_run_start(params=params, queue=options["queue"])
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         if options["queue"]:
-            run = training_run_start(params=params)
             self.stdout.write(f"training run {run.pk} queued for the trainer worker")
             return
-        run = TrainingRun.objects.create(params={**DEFAULT_TRAIN_PARAMS, **params})
         run = training_run_execute(training_run_id=run.pk)
         if run.status != TrainingRun.Status.SUCCEEDED:
             self.stderr.write(run.log[-3000:])

@@ -1,0 +1,164 @@
+"""The grading claim: its holder, its heartbeat, and when another process may take it over."""
+
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from lessons.models import Sign
+from practice import claims
+from practice.claims import current_holder, holder_gone
+from practice.models import Attempt, AttemptResult
+from practice.services import attempt_create_from_landmarks, attempt_grade, attempts_requeue_stuck
+from practice.tests.worker import REPO_DIR
+from progress.models import LearnerProgress, ProgressEvent
+
+pytestmark = pytest.mark.usefixtures("curriculum")
+ANOTHER_MACHINE = "another-machine:4242:99"
+
+
+@pytest.fixture(scope="module")
+def dead_holder() -> str:
+    """The holder string of a process of this host that has exited."""
+    code = "from practice.claims import current_holder; print(current_holder())"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_DIR, capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip()
+
+
+def test_holder_is_gone_only_when_known_dead(dead_holder):
+    host, pid, start = current_holder().rsplit(":", 2)
+    cases = [
+        (current_holder(), False),  # this process
+        (ANOTHER_MACHINE, False),  # cannot be checked from here: its heartbeat tells
+        (dead_holder, True),
+        (f"{host}:{pid}:{int(start) + 1}", True),  # same pid, another process (recycled pid)
+        ("", False),
+        ("garbage", False),
+    ]
+    for holder, gone in cases:
+        assert holder_gone(holder) is gone, holder
+
+
+def cloud_attempt(learner, landmarks) -> Attempt:
+    return attempt_create_from_landmarks(learner=learner, sign=Sign.objects.get(name="cloud"), data=landmarks)
+
+
+def hold(attempt: Attempt, *, worker: str, beat_age_s: float, runs: int = 1) -> None:
+    now = timezone.now()
+    Attempt.objects.filter(pk=attempt.pk).update(
+        status=Attempt.Status.PROCESSING,
+        worker=worker,
+        started_at=now - timedelta(seconds=beat_age_s),
+        heartbeat_at=now - timedelta(seconds=beat_age_s),
+        task_runs=runs,
+    )
+
+
+def test_grading_records_its_holder(hamlet, cloud_landmarks, pinned_model, sent_tasks):
+    graded = attempt_grade(attempt_id=cloud_attempt(hamlet, cloud_landmarks).pk)
+    assert (graded.status, graded.worker, graded.task_runs) == ("graded", current_holder(), 1)
+    assert graded.heartbeat_at is not None
+
+
+@pytest.mark.parametrize(
+    ("worker", "beat_age_s", "taken"),
+    [
+        (ANOTHER_MACHINE, 5, False),  # alive elsewhere: beating
+        (ANOTHER_MACHINE, 21, True),  # four beats missed: dead
+        ("dead", 1, True),  # gone from this host: taken at once, heartbeat or not
+        ("alive", 1, False),
+    ],
+)
+def test_a_redelivered_message_takes_over_only_a_dead_claim(
+    hamlet, cloud_landmarks, pinned_model, sent_tasks, dead_holder, worker, beat_age_s, taken
+):
+    worker = {"dead": dead_holder, "alive": current_holder()}.get(worker, worker)
+    attempt = cloud_attempt(hamlet, cloud_landmarks)
+    hold(attempt, worker=worker, beat_age_s=beat_age_s)
+
+    after = attempt_grade(attempt_id=attempt.pk)
+
+    assert after.status == ("graded" if taken else "processing")
+    assert after.task_runs == (2 if taken else 1)
+    assert AttemptResult.objects.filter(attempt=attempt).count() == (1 if taken else 0)
+
+
+def test_a_run_whose_claim_was_taken_over_stores_nothing(hamlet, cloud_landmarks, pinned_model, sent_tasks):
+    attempt = cloud_attempt(hamlet, cloud_landmarks)
+    grade = pinned_model.top_k
+
+    def slow_then_taken_over(data, k=10, *, frame_aspect=None):
+        # This worker stalled past the heartbeat limit; a redelivered message took the attempt.
+        hold(attempt, worker=ANOTHER_MACHINE, beat_age_s=0, runs=2)
+        return grade(data, k=k, frame_aspect=frame_aspect)
+
+    pinned_model.top_k = slow_then_taken_over
+    try:
+        after = attempt_grade(attempt_id=attempt.pk)
+    finally:
+        del pinned_model.top_k
+
+    assert (after.status, after.worker, after.task_runs) == ("processing", ANOTHER_MACHINE, 2)
+    assert not AttemptResult.objects.exists() and not ProgressEvent.objects.exists()
+    assert not LearnerProgress.objects.filter(learner=hamlet, xp_total__gt=0).exists()
+
+
+def test_a_failure_after_a_takeover_leaves_the_attempt_to_its_new_holder(
+    hamlet, cloud_landmarks, monkeypatch, sent_tasks
+):
+    attempt = cloud_attempt(hamlet, cloud_landmarks)
+
+    def taken_over_then_broken():
+        hold(attempt, worker=ANOTHER_MACHINE, beat_age_s=0, runs=2)
+        raise RuntimeError("this worker's model broke")
+
+    monkeypatch.setattr("practice.services._predictor", taken_over_then_broken)
+    after = attempt_grade(attempt_id=attempt.pk)
+    assert (after.status, after.worker) == ("processing", ANOTHER_MACHINE)
+
+
+def test_heartbeat_is_refreshed_while_grading(
+    hamlet, cloud_landmarks, pinned_model, monkeypatch, transactional_db
+):
+    monkeypatch.setattr(claims, "HEARTBEAT_INTERVAL_S", 0.1)
+    attempt = cloud_attempt(hamlet, cloud_landmarks)
+    grade = pinned_model.top_k
+    beats = []
+
+    def slow(data, k=10, *, frame_aspect=None):
+        for _ in range(2):
+            beats.append(Attempt.objects.get(pk=attempt.pk).heartbeat_at)
+            time.sleep(0.6)
+        return grade(data, k=k, frame_aspect=frame_aspect)
+
+    pinned_model.top_k = slow
+    try:
+        graded = attempt_grade(attempt_id=attempt.pk)
+    finally:
+        del pinned_model.top_k
+    assert graded.status == "graded"
+    assert beats[1] >= beats[0] + timedelta(seconds=0.3)
+
+
+def test_requeue_sends_dead_workers_attempts_and_those_never_sent(
+    hamlet, cloud_landmarks, sent_tasks, dead_holder, django_capture_on_commit_callbacks
+):
+    dead, alive, elsewhere, unsent = (cloud_attempt(hamlet, cloud_landmarks) for _ in range(4))
+    hold(dead, worker=dead_holder, beat_age_s=1)
+    hold(alive, worker=current_holder(), beat_age_s=1)
+    hold(elsewhere, worker=ANOTHER_MACHINE, beat_age_s=1)
+    Attempt.objects.filter(pk=unsent.pk).update(status=Attempt.Status.UPLOADED, queued_at=None)
+    sent_tasks.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attempts_requeue_stuck() == 2
+
+    assert sorted(sent_tasks) == sorted([dead.pk, unsent.pk])
+    statuses = dict(Attempt.objects.values_list("pk", "status"))
+    assert (statuses[dead.pk], statuses[unsent.pk]) == ("queued", "queued")
+    assert (statuses[alive.pk], statuses[elsewhere.pk]) == ("processing", "processing")
