@@ -72,9 +72,16 @@ def pinned_model(monkeypatch, reference_predictor) -> ReferencePredictor:
 
 @pytest.fixture
 def sent_tasks(monkeypatch) -> list[int]:
-    """Attempt ids sent to the grading task (instead of a broker) in tests without a worker."""
+    """Attempt ids sent to the grading task (instead of a broker) in tests without a worker; the replay
+    task a graded attempt queues runs at once, as an idle worker would."""
+    from practice.services import attempt_media_render
+
     sent: list[int] = []
     monkeypatch.setattr("practice.tasks.grade_attempt_task.delay", lambda attempt_id: sent.append(attempt_id))
+    monkeypatch.setattr(
+        "practice.tasks.render_attempt_media_task.delay",
+        lambda attempt_id: attempt_media_render(attempt_id=attempt_id),
+    )
     return sent
 
 

@@ -107,8 +107,5 @@ def phrase_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
         model_version=predictor.version,
         duration_s=duration_s,
         files=dict(files),
-        data=landmarks.data,
-        size=size,
-        fps=fps,
         phrase_signs=result.as_dict()["signs"],
     )

@@ -199,9 +199,6 @@ class Evaluation:
     model_version: str
     duration_s: float | None = None
     files: dict[str, str] = field(default_factory=dict)  # field name -> stored name (new files)
-    data: np.ndarray | None = None  # the landmarks, for the replay rendered after the result
-    size: tuple[int, int] | None = None  # source video (width, height), None for uploaded landmarks
-    fps: float = 30.0
     phrase_signs: list[dict] | None = None  # phrase attempts: each sign's verdict (ml.phrase), in order
 
 
@@ -210,7 +207,8 @@ def attempt_grade(*, attempt_id: int) -> Attempt | None:
 
     Idempotent: an attempt that is graded, failed, or being graded by a live worker is left alone.
     Transient database errors release the claim and propagate so the task retries. The skeleton
-    replay is rendered after the result is committed: the learner sees the grade ~0.3 s sooner.
+    replay is drawn afterwards by its own task on the media queue (attempt_media_render): the learner
+    sees the grade sooner, and a worker grades landmark attempts at the classifier's pace.
     """
     from celery.exceptions import SoftTimeLimitExceeded
 
@@ -242,13 +240,58 @@ def attempt_grade(*, attempt_id: int) -> Attempt | None:
         _files_delete(files)
         return attempt_fail(attempt=attempt, reason=Reason.INTERNAL_ERROR, claimed=True)
     if stored:
-        _attempt_media_save(attempt=attempt, evaluation=evaluation)
+        _attempt_media_enqueue(attempt_id=attempt.pk)
     return attempt
 
 
-def _attempt_media_save(*, attempt: Attempt, evaluation: Evaluation) -> None:
-    """Render and attach the replay and thumbnail of a graded attempt (optional extras)."""
-    media = _render_media(attempt=attempt, data=evaluation.data, size=evaluation.size, fps=evaluation.fps)
+def _attempt_media_enqueue(*, attempt_id: int) -> None:
+    """Queue the replay and thumbnail; they are optional extras, so a broker hiccup only logs."""
+    from .tasks import render_attempt_media_task
+
+    try:
+        render_attempt_media_task.delay(attempt_id)
+    except BROKER_ERRORS:
+        log.warning("attempt %s: could not queue its replay", attempt_id)
+
+
+def attempt_media_render(*, attempt_id: int) -> Attempt | None:
+    """Draw and attach a graded attempt's skeleton replay and thumbnail, once (an attempt that has them,
+    or has no landmarks, is left alone)."""
+    from ml.islr_io import read_sequence
+
+    attempt = (
+        Attempt.objects.select_related("sign", "phrase")
+        .filter(pk=attempt_id, status=Status.GRADED, replay="", thumbnail="")
+        .exclude(landmarks="")
+        .first()
+    )
+    if attempt is None:
+        return None
+    media = _render_media(
+        attempt=attempt,
+        data=read_sequence(attempt.landmarks.path),
+        size=_video_size(attempt),
+        fps=settings.SIGNLEARN_GRADING_FPS,  # clips are extracted, and pages send landmarks, at this rate
+    )
+    _attempt_media_attach(attempt=attempt, media=media)
+    return attempt
+
+
+def _video_size(attempt: Attempt) -> tuple[int, int] | None:
+    """(width, height) of the attempt's clip while it is kept; None for landmarks sent by a page."""
+    from ml.video import VideoError, probe_video
+
+    if not attempt.video or not attempt.video.storage.exists(attempt.video.name):
+        return None
+    try:
+        info = probe_video(attempt.video.path, min_seconds=0.0, max_seconds=3600.0)
+    except VideoError:
+        return None
+    return info.width, info.height
+
+
+def _attempt_media_attach(*, attempt: Attempt, media: dict[str, str]) -> None:
+    """Attach rendered files unless another run attached its own first (then these are deleted)."""
     if not media:
         return
     try:
@@ -351,11 +394,11 @@ def _attempt_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
         from .phrases import phrase_evaluate
 
         return phrase_evaluate(attempt, files=files)
-    duration_s, size, fps = attempt.duration_s, None, 30.0
+    duration_s, size = attempt.duration_s, None
     if attempt.source == Attempt.Source.VIDEO:
         landmarks, video = _video_landmarks(attempt)
         duration_s = float(video.timestamps_s[-1] + 1.0 / video.fps)
-        size, fps = (video.width, video.height), video.fps
+        size = (video.width, video.height)
         files["landmarks"] = _store_sequence(landmarks.data, attempt_landmarks_name())
     elif attempt.landmarks:
         landmarks = Landmarks(data=read_sequence(attempt.landmarks.path))
@@ -382,9 +425,6 @@ def _attempt_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
         model_version=predictor.version,
         duration_s=duration_s,
         files=dict(files),
-        data=landmarks.data,
-        size=size,
-        fps=fps,
     )
 
 

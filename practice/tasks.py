@@ -11,6 +11,7 @@ from .services import (
     GRADE_TIME_LIMIT_S,
     TRANSIENT_ERRORS,
     attempt_grade,
+    attempt_media_render,
     attempts_requeue_stuck,
     clips_purge_expired,
 )
@@ -31,6 +32,12 @@ from .services import (
 def grade_attempt_task(attempt_id: int) -> None:
     """Grade one attempt; does nothing for an attempt that is already graded or failed."""
     attempt_grade(attempt_id=attempt_id)
+
+
+@shared_task(name="practice.render_attempt_media", soft_time_limit=60, time_limit=90)
+def render_attempt_media_task(attempt_id: int) -> None:
+    """Draw a graded attempt's skeleton replay and thumbnail (routed to the media queue)."""
+    attempt_media_render(attempt_id=attempt_id)
 
 
 @shared_task(name="practice.requeue_stuck_attempts", soft_time_limit=50, time_limit=60)

@@ -1,4 +1,5 @@
-"""Child processes that die with their parent (Linux), so no beat or worker outlives what started it."""
+"""Process housekeeping: children that die with their parent (Linux), so no beat or worker outlives what
+started it, and workers that yield the CPU to the web processes."""
 
 import ctypes
 import os
@@ -22,3 +23,19 @@ def die_with_parent(sig: int = signal.SIGTERM) -> None:
         return
     if os.getppid() != parent:  # the parent died before the request took effect
         os.kill(os.getpid(), sig)
+
+
+def lower_priority() -> None:
+    """Raise this process's niceness to SIGNLEARN_WORKER_NICE (0 leaves it).
+
+    MediaPipe keeps both cores busy while it grades; on a machine that also serves pages (`make run`,
+    a small host) an upload or a page would wait behind it. At niceness 10 the kernel gives the web
+    processes the CPU first and grading the rest, so requests stay fast and grading loses nothing on
+    an idle machine. A worker on a machine of its own is unaffected.
+    """
+    from django.conf import settings
+
+    wanted = int(getattr(settings, "SIGNLEARN_WORKER_NICE", 0))
+    current = os.nice(0)
+    if wanted > current:
+        os.nice(wanted - current)

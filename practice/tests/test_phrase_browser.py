@@ -58,7 +58,9 @@ def test_record_a_phrase_and_see_each_signs_verdict(celery_worker, live_server, 
     expect(page.get_by_test_id("phrase-gloss")).to_have_text("DAD GO BED")
 
     page.get_by_role("button", name="Turn on camera").click()
-    page.wait_for_function("() => document.querySelector('[data-preview]').videoWidth > 0")  # a function: CSP has no eval
+    page.wait_for_function(
+        "() => document.querySelector('[data-preview]').videoWidth > 0"
+    )  # a function: CSP has no eval
     page.get_by_role("button", name="Record (3-2-1)").click()
     expect(page.locator("[data-rec]")).to_be_visible(timeout=5_000)
     expect(page.locator("[data-playback]")).to_be_visible(timeout=20_000)  # stops by itself after 12 s

@@ -107,6 +107,31 @@ def test_video_attempt_is_graded_knowing_the_shape_of_the_clip(hamlet, rain_clip
     assert pinned_model.frame_aspects == [pytest.approx(640 / 360)]
 
 
+def test_grading_queues_the_replay_on_the_media_queue_and_draws_it_once(
+    hamlet, cloud_landmarks, pinned_model, monkeypatch
+):
+    from django.conf import settings
+
+    from practice.services import attempt_media_render
+    from practice.tasks import render_attempt_media_task
+
+    queued: list[int] = []
+    monkeypatch.setattr("practice.tasks.grade_attempt_task.delay", lambda attempt_id: None)
+    monkeypatch.setattr("practice.tasks.render_attempt_media_task.delay", queued.append)
+    attempt = attempt_create_from_landmarks(
+        learner=hamlet, sign=Sign.objects.get(name="cloud"), data=cloud_landmarks
+    )
+
+    graded = attempt_grade(attempt_id=attempt.pk)
+
+    assert graded.status == Attempt.Status.GRADED and not graded.replay and queued == [attempt.pk]
+    assert settings.CELERY_TASK_ROUTES[render_attempt_media_task.name]["queue"] in settings.WORKER_QUEUES
+    drawn = attempt_media_render(attempt_id=attempt.pk)
+    assert drawn.replay.name.endswith(".mp4") and drawn.thumbnail.name.endswith(".png")
+    assert attempt_media_render(attempt_id=attempt.pk) is None  # already drawn: nothing to do
+    assert Attempt.objects.get(pk=attempt.pk).replay.name == drawn.replay.name
+
+
 def test_wrong_sign_is_not_passed_and_earns_effort_xp(hamlet, cloud_landmarks, pinned_model, sent_tasks):
     attempt = attempt_create_from_landmarks(
         learner=hamlet, sign=Sign.objects.get(name="dog"), data=cloud_landmarks

@@ -198,8 +198,13 @@ CELERY_TIMEZONE = "UTC"
 # Tutorial quality checks wait in their own queue, which the same workers serve in turn with practice
 # grading ("celery"): importing hundreds of tutorials never holds a parent's attempt behind all of them.
 TUTORIALS_QUEUE = "tutorials"
-CELERY_TASK_ROUTES = {"lessons.tutorial_check": {"queue": TUTORIALS_QUEUE}}
-WORKER_QUEUES = f"celery,{TUTORIALS_QUEUE}"  # what a practice worker serves (-Q)
+# Skeleton replays and thumbnails: drawn after the grade, never in front of one.
+MEDIA_QUEUE = "media"
+CELERY_TASK_ROUTES = {
+    "lessons.tutorial_check": {"queue": TUTORIALS_QUEUE},
+    "practice.render_attempt_media": {"queue": MEDIA_QUEUE},
+}
+WORKER_QUEUES = f"celery,{TUTORIALS_QUEUE},{MEDIA_QUEUE}"  # what a practice worker serves (-Q)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Often, so a dead worker's attempt (heartbeat stale after 20 s) or one stored during a broker
@@ -229,6 +234,8 @@ SIGNLEARN_CLIP_RETENTION_DAYS = int(os.environ.get("SIGNLEARN_CLIP_RETENTION_DAY
 # per frame per core, so 30 fps clips take ~1.5x their length; at 15 fps grading takes half of that
 # and neither reference model changed its top-10 verdict on 17 shared clips.
 SIGNLEARN_GRADING_FPS = float(os.environ.get("SIGNLEARN_GRADING_FPS", "15")) or None
+# Niceness of grading workers (signlearn.processes.lower_priority): web requests first on a shared host.
+SIGNLEARN_WORKER_NICE = int(os.environ.get("SIGNLEARN_WORKER_NICE", "10"))
 SIGNLEARN_DEFAULT_DAILY_XP_GOAL = int(os.environ.get("SIGNLEARN_DEFAULT_DAILY_XP_GOAL", "50"))
 
 # --- Cache ------------------------------------------------------------------------------------

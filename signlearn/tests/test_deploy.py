@@ -53,7 +53,7 @@ def test_web_command_targets_the_wsgi_app_and_real_management_commands():
 
 
 @pytest.mark.parametrize(
-    ("service", "queues"), [("worker", ["celery", "tutorials"]), ("trainer", ["trainer"])]
+    ("service", "queues"), [("worker", ["celery", "tutorials", "media"]), ("trainer", ["trainer"])]
 )
 def test_workers_serve_the_queues_the_app_routes_to(service, queues, settings):
     argv = command_of(service)

@@ -114,11 +114,20 @@ def test_a_killed_worker_leaves_no_beat_and_runstack_stops_everything(stack_env)
     wait_until(lambda: not marked(mark), 30, f"left behind: {marked(mark)}", log)
 
 
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def test_stopping_runstack_stops_web_worker_and_beat(stack_env):
     env, folder = stack_env
     mark = env["SIGNLEARN_TEST_MARK"]
     runstack, log = start_runstack(env, folder)
     assert len(marked(mark)) >= 4  # runstack, web, worker (+ its pool), beat
+    roles = children(runstack, mark)
+    # Grading yields the CPU to the web process (SIGNLEARN_WORKER_NICE), its pool included.
+    assert niceness(roles["worker"]) == niceness(roles["web"]) + settings.SIGNLEARN_WORKER_NICE
+    pool = [pid for pid in marked(mark) if parent_of(pid) == roles["worker"]]
+    assert pool and all(niceness(pid) == niceness(roles["worker"]) for pid in pool)
 
     runstack.send_signal(signal.SIGTERM)
 
