@@ -64,7 +64,9 @@ def test_readyz_reports_an_unreachable_broker(client, celery_pools_reset, monkey
 
     # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
     # Patch the attribute first: monkeypatch remembers the value it reads, which the env var would fake.
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    # Celery resolves the read and write URLs from broker_url once (an earlier test may have): patch all.
+    for name in ("broker_url", "broker_read_url", "broker_write_url"):
+        monkeypatch.setattr(app.conf, name, "redis://127.0.0.1:1/0")
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setattr(
         health, "_active_predictor", lambda: type("P", (), {"version": "v", "labels": [""]})()
