@@ -13,7 +13,7 @@ file in that folder; PostgreSQL is what production runs). Phases, each on its ow
   XP double-counted (the learner's total against the sum of results, and again after
   recompute_progress), the time from the last kill until every attempt is final, and the time from
   each restart to its killed attempt being graded (p50/p95/max).
-- outage: gunicorn (3 workers, production settings) with a client posting a clip to the API every
+- outage: gunicorn (gunicorn.conf.py, production settings) with a client posting a clip to the API every
   --outage-interval s while the redis-server is stopped for --outage seconds and started again
   (10 s of uploads before and after); once with the cache on the
   broker's Redis (as docker-compose) and once with a per-process cache, so both the 503 path and the
@@ -75,6 +75,7 @@ def setup_environment(work: Path, database_url: str | None) -> None:
         LOG_LEVEL="INFO",
         SIGNLEARN_UPLOAD_RATE="100000/min",
         SECRET_KEY=secrets.token_urlsafe(60),
+        SIGNLEARN_EXPORT_ID_SECRET=secrets.token_urlsafe(40),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
     )
@@ -201,14 +202,14 @@ def kill_phase(name: str, n: int, work: Path, clips: list[Path], broker_url: str
 
 
 class Gunicorn:
-    """The web server as docker-compose runs it (3 workers), on production settings."""
+    """The web server as the web container runs it (gunicorn.conf.py), on production settings."""
 
     def __init__(self, *, port: int, work: Path, broker_url: str, cache_url: str):
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="signlearn.settings.production", LOG_LEVEL="WARNING")
         env.update(CELERY_BROKER_URL=broker_url, CACHE_URL=cache_url)
         self.url = f"http://127.0.0.1:{port}"
-        command = [sys.executable, "-m", "gunicorn", "signlearn.wsgi:application", "--bind",
-                   f"127.0.0.1:{port}", "--workers", "3", "--timeout", "60"]  # fmt: skip
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+                   "signlearn.wsgi:application"]  # fmt: skip
         self.log = (work / f"gunicorn-{port}.log").open("wb")
         self.process = subprocess.Popen(
             command, cwd=REPO_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT
