@@ -21,7 +21,6 @@ from lessons.models import Phrase
 from lessons.phrases import phrase_sign_names
 
 from . import services
-from .feedback import detection_failure
 from .landmarks_input import landmarks_check
 from .models import Attempt
 from .services import (
@@ -85,11 +84,7 @@ def phrase_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
     else:
         raise GradingFailure(Reason.INTERNAL_ERROR, "The attempt has neither a clip nor landmarks.")
 
-    detected = {name: round(rate, 4) for name, rate in landmarks.detection_rates().items()}
-    any_hand = landmarks.part_detected("left_hand") | landmarks.part_detected("right_hand")
-    failure = detection_failure(detected, any_hand_rate=float(any_hand.mean()) if landmarks.n_frames else 0.0)
-    if failure:
-        raise GradingFailure(failure.code, failure.detail)
+    detected = services.landmarks_detected(landmarks)
     predictor = services._predictor()  # looked up at call time: the one seam for the grading model
     result = grade_phrase(
         predictor,

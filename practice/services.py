@@ -405,11 +405,7 @@ def _attempt_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
     else:
         raise GradingFailure(Reason.INTERNAL_ERROR, "The attempt has neither a clip nor landmarks.")
 
-    detected = {name: round(rate, 4) for name, rate in landmarks.detection_rates().items()}
-    any_hand = landmarks.part_detected("left_hand") | landmarks.part_detected("right_hand")
-    failure = detection_failure(detected, any_hand_rate=float(any_hand.mean()) if landmarks.n_frames else 0.0)
-    if failure:
-        raise GradingFailure(failure.code, failure.detail)
+    detected = landmarks_detected(landmarks)
     predictor = _predictor()
     frame_aspect = size[0] / size[1] if size else None  # uploaded landmarks: shape unknown
     try:
@@ -426,6 +422,16 @@ def _attempt_evaluate(attempt: Attempt, *, files: dict[str, str]) -> Evaluation:
         duration_s=duration_s,
         files=dict(files),
     )
+
+
+def landmarks_detected(landmarks) -> dict[str, float]:
+    """Each part's detection rate, or GradingFailure (no_person, no_hands) when too little was seen."""
+    detected = {name: round(rate, 4) for name, rate in landmarks.detection_rates().items()}
+    any_hand = landmarks.part_detected("left_hand") | landmarks.part_detected("right_hand")
+    failure = detection_failure(detected, any_hand_rate=float(any_hand.mean()) if landmarks.n_frames else 0.0)
+    if failure:
+        raise GradingFailure(failure.code, failure.detail)
+    return detected
 
 
 def _video_landmarks(attempt: Attempt, *, max_seconds: float | None = None):
