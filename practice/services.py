@@ -278,10 +278,13 @@ def attempt_media_render(*, attempt_id: int) -> Attempt | None:
 
 
 def _video_size(attempt: Attempt) -> tuple[int, int] | None:
-    """(width, height) of the attempt's clip while it is kept; None for landmarks sent by a page."""
+    """(width, height) of the attempt's clip while it is kept; None for landmarks sent by a page, whose
+    grading and replay never open the video decoder (an opted-in clip is only kept for the family)."""
     from ml.video import VideoError, probe_video
 
-    if not attempt.video or not attempt.video.storage.exists(attempt.video.name):
+    if attempt.source != Attempt.Source.VIDEO or not attempt.video:
+        return None
+    if not attempt.video.storage.exists(attempt.video.name):
         return None
     try:
         info = probe_video(attempt.video.path, min_seconds=0.0, max_seconds=3600.0)
