@@ -8,12 +8,8 @@ the clip (ml.phrase.grade_phrase) with the active predictor, at the grading rate
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 from django.conf import settings
-from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 
 from accounts.models import Learner
@@ -24,40 +20,29 @@ from . import services
 from .landmarks_input import landmarks_check
 from .models import Attempt
 from .services import (
-    AttemptRejected,
     Evaluation,
     GradingFailure,
     Reason,
     _attempt_save_and_enqueue,
     _store_sequence,
     _video_landmarks,
+    attempt_landmarks_attach,
     attempt_landmarks_name,
+    attempt_video_attach,
 )
 
 
 def phrase_attempt_create(*, learner: Learner, phrase: Phrase, video: UploadedFile) -> Attempt:
     """Validate a phrase clip cheaply (up to SIGNLEARN_MAX_PHRASE_SECONDS) and queue its grading."""
-    from lessons.validators import uploaded_clip_problem
-
-    problem = uploaded_clip_problem(video, max_seconds=settings.SIGNLEARN_MAX_PHRASE_SECONDS)
-    if problem:
-        raise AttemptRejected(*problem)
     attempt = Attempt(learner=learner, phrase=phrase, source=Attempt.Source.VIDEO)
-    attempt.video.save(Path(video.name or "clip.webm").name, video, save=False)
+    attempt_video_attach(attempt, video, max_seconds=settings.SIGNLEARN_MAX_PHRASE_SECONDS)
     return _attempt_save_and_enqueue(attempt, stored=attempt.video)
 
 
 def phrase_attempt_create_from_landmarks(*, learner: Learner, phrase: Phrase, data: np.ndarray) -> Attempt:
     """Queue grading of a phrase's landmark sequence ([T, 543, 3]), read at the grading rate."""
-    from ml.islr_io import write_sequence
-
-    array = landmarks_check(np.asarray(data, dtype=np.float32))
     attempt = Attempt(learner=learner, phrase=phrase, source=Attempt.Source.LANDMARKS)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "landmarks.parquet"
-        write_sequence(array, path)
-        with path.open("rb") as fh:
-            attempt.landmarks.save(path.name, File(fh), save=False)
+    attempt_landmarks_attach(attempt, landmarks_check(np.asarray(data, dtype=np.float32)))
     return _attempt_save_and_enqueue(attempt, stored=attempt.landmarks)
 
 

@@ -91,13 +91,8 @@ class GradingFailure(Exception):
 
 def attempt_create(*, learner: Learner, sign: Sign, video: UploadedFile, is_review: bool = False) -> Attempt:
     """Validate an uploaded clip cheaply, store it under a generated name and queue its grading."""
-    from lessons.validators import uploaded_clip_problem
-
-    problem = uploaded_clip_problem(video)
-    if problem:
-        raise AttemptRejected(*problem)
     attempt = Attempt(learner=learner, sign=sign, source=Attempt.Source.VIDEO, is_review=is_review)
-    attempt.video.save(Path(video.name or "clip.webm").name, video, save=False)
+    attempt_video_attach(attempt, video)
     return _attempt_save_and_enqueue(attempt, stored=attempt.video)
 
 
@@ -115,29 +110,39 @@ def attempt_create_from_landmarks(
     checked and stored like an upload (and purged after the retention period), but grading reads the
     landmarks only: the worker never decodes it.
     """
-    from ml.islr_io import write_sequence
-
     array = landmarks_check(np.asarray(data, dtype=np.float32))
-    if video is not None:
-        from lessons.validators import uploaded_clip_problem
-
-        problem = uploaded_clip_problem(video)
-        if problem:
-            raise AttemptRejected(*problem)
     attempt = Attempt(learner=learner, sign=sign, source=Attempt.Source.LANDMARKS, is_review=is_review)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "landmarks.parquet"
-        write_sequence(array, path)
-        with path.open("rb") as fh:
-            attempt.landmarks.save(path.name, File(fh), save=False)
     if video is not None:
-        attempt.video.save(Path(video.name or "clip.webm").name, video, save=False)
+        attempt_video_attach(attempt, video)
+    attempt_landmarks_attach(attempt, array)
     try:
         return _attempt_save_and_enqueue(attempt, stored=attempt.landmarks)
     except BaseException:
         if video is not None:
             attempt.video.delete(save=False)
         raise
+
+
+def attempt_video_attach(attempt: Attempt, video: UploadedFile, *, max_seconds: float | None = None) -> None:
+    """Check a clip cheaply (size, a decodable stream, duration up to `max_seconds`, by default a single
+    sign's) and store it under a generated name on the unsaved attempt; AttemptRejected says why not."""
+    from lessons.validators import uploaded_clip_problem
+
+    problem = uploaded_clip_problem(video, max_seconds=max_seconds)
+    if problem:
+        raise AttemptRejected(*problem)
+    attempt.video.save(Path(video.name or "clip.webm").name, video, save=False)
+
+
+def attempt_landmarks_attach(attempt: Attempt, data: np.ndarray) -> None:
+    """Store a checked landmark sequence ([T, 543, 3]) as the unsaved attempt's parquet file."""
+    from ml.islr_io import write_sequence
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "landmarks.parquet"
+        write_sequence(data, path)
+        with path.open("rb") as fh:
+            attempt.landmarks.save(path.name, File(fh), save=False)
 
 
 def _attempt_save_and_enqueue(attempt: Attempt, *, stored) -> Attempt:

@@ -67,30 +67,17 @@ def _clip_submit(request: HttpRequest, *, create, back_url: str) -> HttpResponse
     then `create(learner, form)` queues the attempt (or refuses it with AttemptRejected)."""
     learner = request_learner(request)
     form = AttemptUploadForm(request.POST, request.FILES)
-    problem, unavailable = None, None
-    try:
-        wait = uploads_wait_seconds(request) if learner is not None else None
-    except RateLimitUnavailable as error:  # as the API answers: 503 with its code
-        wait, unavailable = None, error
-    if unavailable is not None:
-        problem = (unavailable.default_code, str(unavailable.detail))
-    elif learner is None:
-        problem = ("no_learner", "Create a learner profile first.")
-    elif wait is not None:
-        problem = ("throttled", f"That is a lot of clips in a short time: try again in {wait} seconds.")
-    elif not form.is_valid():
+    problem = upload_refusal(request, learner)
+    if problem is None and not form.is_valid():
         problem = ("invalid_upload", form.errors.get("video", ["Choose a video file to upload."])[0])
-    else:
+    elif problem is None:
         try:
             attempt = create(learner, form)
         except AttemptRejected as rejected:
             problem = (rejected.code, rejected.message)
     if problem:
         if wants_json(request):
-            status = {"throttled": 429, "too_large": 413, RateLimitUnavailable.default_code: 503}.get(
-                problem[0], 400
-            )
-            return JsonResponse({"code": problem[0], "detail": problem[1]}, status=status)
+            return refusal_response(*problem)
         messages.error(request, problem[1])
         return redirect(back_url)
     if wants_json(request):
@@ -132,6 +119,25 @@ def attempt_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise Http404
     media_access_record(user=request.user, attempt=attempt, kind=kind)
     return media_response(request, file)
+
+
+def upload_refusal(request: HttpRequest, learner) -> tuple[str, str] | None:
+    """(code, sentence) when this upload cannot be taken before looking at it: no learner profile, the
+    per-user rate limit, or the rate limit's cache unreachable (answered 503, as the API does)."""
+    try:
+        wait = uploads_wait_seconds(request) if learner is not None else None
+    except RateLimitUnavailable as error:
+        return (error.default_code, str(error.detail))
+    if learner is None:
+        return ("no_learner", "Create a learner profile first.")
+    if wait is not None:
+        return ("throttled", f"That is a lot of clips in a short time: try again in {wait} seconds.")
+    return None
+
+
+def refusal_response(code: str, detail: str) -> JsonResponse:
+    status = {"throttled": 429, "too_large": 413, RateLimitUnavailable.default_code: 503}.get(code, 400)
+    return JsonResponse({"code": code, "detail": detail}, status=status)
 
 
 def _status_payload(request: HttpRequest, attempt: Attempt) -> dict:

@@ -7,12 +7,11 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import request_learner
-from api.throttling import uploads_wait_seconds
 from lessons.models import Sign
 
 from .landmarks_input import LandmarksInvalid, landmarks_from_file
 from .services import AttemptRejected, attempt_create_from_landmarks
-from .views import _status_payload
+from .views import _status_payload, refusal_response, upload_refusal
 
 TRUE_VALUES = {"1", "true", "on", "yes"}
 
@@ -23,15 +22,13 @@ def attempt_submit_landmarks(request: HttpRequest, name: str) -> JsonResponse:
     """`landmarks`: a JSON file [T][543][3] (null = missing); optional `video`; answered like a clip upload."""
     sign = get_object_or_404(Sign, name=name)
     learner = request_learner(request)
-    if learner is None:
-        return _refused("no_learner", "Create a learner profile first.")
-    wait = uploads_wait_seconds(request)
-    if wait is not None:
-        return _refused(
-            "throttled", f"That is a lot of clips in a short time: try again in {wait} seconds.", 429
-        )
+    problem = upload_refusal(request, learner)
+    if problem:
+        return refusal_response(*problem)
     if "landmarks" not in request.FILES:
-        return _refused("invalid_landmarks", "Send the landmarks of your recording as a `landmarks` file.")
+        return refusal_response(
+            "invalid_landmarks", "Send the landmarks of your recording as a `landmarks` file."
+        )
     try:
         attempt = attempt_create_from_landmarks(
             learner=learner,
@@ -41,11 +38,7 @@ def attempt_submit_landmarks(request: HttpRequest, name: str) -> JsonResponse:
             video=request.FILES.get("video"),
         )
     except LandmarksInvalid as invalid:
-        return _refused(invalid.code, str(invalid))
+        return refusal_response(invalid.code, str(invalid))
     except AttemptRejected as rejected:
-        return _refused(rejected.code, rejected.message)
+        return refusal_response(rejected.code, rejected.message)
     return JsonResponse(_status_payload(request, attempt), status=202)
-
-
-def _refused(code: str, detail: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"code": code, "detail": detail}, status=status)
