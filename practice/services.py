@@ -383,7 +383,7 @@ def _holds(row: Attempt, claim: Attempt) -> bool:
 def _attempt_release(*, attempt: Attempt) -> None:
     """Hand a claimed attempt back to the queue (its task will retry); best effort."""
     try:
-        _own_claim(attempt).update(status=Status.QUEUED, queued_at=timezone.now())
+        _own_claim(attempt).update(status=Status.QUEUED, queued_at=timezone.now(), worker="")
     except TRANSIENT_ERRORS:
         log.warning("attempt %s: could not release the claim; the periodic requeue will", attempt.pk)
 
@@ -604,6 +604,19 @@ def _files_delete(files: dict[str, str]) -> None:
 # --- periodic ------------------------------------------------------------------------------------
 
 
+def attempt_mark_taken(*, attempt_id: int) -> None:
+    """Record which worker took a queued attempt's message, before its pool starts grading it.
+
+    Redis keeps a taken message invisible for its whole visibility timeout, and the filesystem broker
+    forgets it: a worker killed between taking a message and claiming its attempt would leave the
+    attempt queued for QUEUED_STALE. The requeue sends a taken attempt again as soon as its taker is
+    known to be gone, or when it has not started within HEARTBEAT_STALE.
+    """
+    Attempt.objects.filter(pk=attempt_id, status=Status.QUEUED).update(
+        worker=current_holder(), heartbeat_at=timezone.now()
+    )
+
+
 def attempts_requeue_stuck(
     *,
     now: datetime | None = None,
@@ -613,16 +626,19 @@ def attempts_requeue_stuck(
     """Send again attempts whose worker died, whose message was lost, or that were never sent.
 
     Never sent: `uploaded` (the broker was down when it was stored). Lost: queued for longer than
-    `queued_timeout`. Dead worker: processing with a heartbeat older than `heartbeat_timeout`, or
-    held by a process that no longer exists on this host (checked for the few rows in progress).
+    `queued_timeout`, or taken by a worker (attempt_mark_taken) that did not start it within
+    `heartbeat_timeout`. Dead worker: processing with a heartbeat older than `heartbeat_timeout`; or
+    processing or taken by a process that no longer exists on this host (checked for the few rows held).
     """
     now = now or timezone.now()
+    stale = now - heartbeat_timeout
+    held = Q(status=Status.PROCESSING) | (Q(status=Status.QUEUED) & ~Q(worker=""))
     waiting = Attempt.objects.filter(
         Q(status=Status.UPLOADED)
         | Q(status=Status.QUEUED, queued_at__lt=now - queued_timeout)
-        | Q(status=Status.PROCESSING, heartbeat_at__lt=now - heartbeat_timeout)
+        | (held & Q(heartbeat_at__lt=stale))
     ).values_list("pk", "status", "worker", "task_runs")
-    in_progress = Attempt.objects.filter(status=Status.PROCESSING, heartbeat_at__gte=now - heartbeat_timeout)
+    in_progress = Attempt.objects.filter(held, heartbeat_at__gte=stale)
     dead = [
         row for row in in_progress.values_list("pk", "status", "worker", "task_runs") if holder_gone(row[2])
     ]
@@ -632,7 +648,7 @@ def attempts_requeue_stuck(
             # Guarded by the claim we saw: a worker finishing or taking it meanwhile wins.
             changed = Attempt.objects.filter(
                 pk=attempt_id, status=status, worker=worker, task_runs=task_runs
-            ).update(status=Status.QUEUED, queued_at=now)
+            ).update(status=Status.QUEUED, queued_at=now, worker="")
             if changed:
                 requeued += 1
                 transaction.on_commit(lambda pk=attempt_id: _attempt_send(pk))

@@ -3,7 +3,7 @@
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import task_received, worker_ready
 
 from .services import (
     BROKER_ERRORS,
@@ -11,6 +11,7 @@ from .services import (
     GRADE_TIME_LIMIT_S,
     TRANSIENT_ERRORS,
     attempt_grade,
+    attempt_mark_taken,
     attempt_media_render,
     attempts_requeue_stuck,
     clips_purge_expired,
@@ -52,6 +53,17 @@ def requeue_on_worker_start(**_) -> None:
         requeue_stuck_attempts_task.delay()
     except BROKER_ERRORS:
         logging.getLogger(__name__).warning("could not queue the start-up requeue; beat will")
+
+
+@task_received.connect
+def mark_attempt_taken(request=None, **_) -> None:
+    """In the worker's main process, as a grading message arrives: see attempt_mark_taken."""
+    if request is None or request.name != grade_attempt_task.name or not request.args:
+        return
+    try:
+        attempt_mark_taken(attempt_id=int(request.args[0]))
+    except Exception:  # never stop the consumer: the queued timeout still recovers the attempt
+        logging.getLogger(__name__).warning("could not mark attempt %s taken", request.args[0], exc_info=True)
 
 
 @shared_task(name="practice.purge_expired_clips", soft_time_limit=300, time_limit=360)

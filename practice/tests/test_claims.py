@@ -162,3 +162,54 @@ def test_requeue_sends_dead_workers_attempts_and_those_never_sent(
     statuses = dict(Attempt.objects.values_list("pk", "status"))
     assert (statuses[dead.pk], statuses[unsent.pk]) == ("queued", "queued")
     assert (statuses[alive.pk], statuses[elsewhere.pk]) == ("processing", "processing")
+
+
+def take(attempt: Attempt, *, worker: str, age_s: float) -> None:
+    """As attempt_mark_taken did `age_s` ago in `worker`'s consumer: queued, not yet started."""
+    Attempt.objects.filter(pk=attempt.pk).update(
+        status=Attempt.Status.QUEUED, worker=worker, heartbeat_at=timezone.now() - timedelta(seconds=age_s)
+    )
+
+
+def test_requeue_sends_a_queued_attempt_whose_taker_died_or_never_started_it(
+    hamlet, cloud_landmarks, sent_tasks, dead_holder, django_capture_on_commit_callbacks
+):
+    stale_s = claims.HEARTBEAT_STALE.total_seconds()
+    cases = [  # (taken by, seconds ago, sent again)
+        (dead_holder, 1, True),  # the worker was killed between taking the message and claiming
+        (current_holder(), 1, False),  # a live worker about to start it
+        (ANOTHER_MACHINE, 1, False),  # cannot be checked from here, and taken just now
+        (ANOTHER_MACHINE, stale_s + 5, True),  # taken and never started: its message is lost
+        ("", stale_s + 5, False),  # waiting in the queue, not taken: only QUEUED_STALE sends it again
+    ]
+    attempts = []
+    for worker, age_s, _ in cases:
+        attempt = cloud_attempt(hamlet, cloud_landmarks)
+        take(attempt, worker=worker, age_s=age_s)
+        attempts.append(attempt)
+    sent_tasks.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attempts_requeue_stuck()
+
+    expected = [a.pk for a, (_, _, again) in zip(attempts, cases, strict=True) if again]
+    assert sorted(sent_tasks) == sorted(expected)
+    requeued = Attempt.objects.filter(pk__in=expected)
+    assert set(requeued.values_list("status", "worker")) == {("queued", "")}  # not sent again next beat
+    with django_capture_on_commit_callbacks(execute=True):
+        assert attempts_requeue_stuck() == 0
+
+
+def test_a_grading_message_marks_its_queued_attempt_taken_in_the_consumer(hamlet, cloud_landmarks):
+    from types import SimpleNamespace
+
+    from practice.tasks import grade_attempt_task, mark_attempt_taken
+
+    attempt = cloud_attempt(hamlet, cloud_landmarks)
+    mark_attempt_taken(request=SimpleNamespace(name="practice.render_attempt_media", args=[attempt.pk]))
+    assert Attempt.objects.get(pk=attempt.pk).worker == ""  # another task's message: untouched
+    mark_attempt_taken(request=SimpleNamespace(name=grade_attempt_task.name, args=[attempt.pk]))
+    assert Attempt.objects.get(pk=attempt.pk).worker == current_holder()
+    hold(attempt, worker=ANOTHER_MACHINE, beat_age_s=0)
+    mark_attempt_taken(request=SimpleNamespace(name=grade_attempt_task.name, args=[attempt.pk]))
+    assert Attempt.objects.get(pk=attempt.pk).worker == ANOTHER_MACHINE  # a claim is never overwritten
