@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.urls import path
 
+from . import admin_training  # noqa: F401  (registers the training labels' admin)
+from .admin_monitoring import monitoring_view
 from .models import Attempt, AttemptResult, MediaAccess
 
 
@@ -40,6 +43,12 @@ class AttemptAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        monitoring = self.admin_site.admin_view(
+            lambda request: monitoring_view(request, admin_site=self.admin_site)
+        )
+        return [path("monitoring/", monitoring, name="practice_monitoring"), *super().get_urls()]
 
 
 @admin.register(MediaAccess)

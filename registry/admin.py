@@ -1,5 +1,6 @@
 """Admin for the model registry: upload with validation, evaluation, activation behind the gate,
-one-click rollback, retraining, the attempt review screen and the monitoring charts."""
+one-click rollback and retraining. The screens that read practice attempts (monitoring, the review of
+attempts for training) are practice's: practice.admin_monitoring and practice.admin_training."""
 
 import json
 from pathlib import Path
@@ -15,22 +16,28 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from lessons.models import Sign
 from ml.inference import ModelValidationError
-from practice.models import Attempt
 from signlearn.media import media_response
 
-from . import charts, selectors, services
+from . import selectors
 from .forms import ActivationForm, ModelUploadForm, TrainingStartForm
 from .models import (
     ActiveConfiguration,
-    AttemptLabel,
     ConfigurationMember,
     EvaluationRun,
     EvaluationSet,
     ModelVersion,
     TrainingRun,
 )
+from .services.activation import (
+    MAX_ENSEMBLE_MEMBERS,
+    GateError,
+    configuration_activate,
+    configuration_rollback,
+)
+from .services.evaluation import evaluation_run_queue, evaluation_set_build_and_queue
+from .services.retraining import training_run_start
+from .services.versions import model_version_register_upload
 
 
 def require_permission(request, model, action: str) -> None:
@@ -42,6 +49,12 @@ def require_permission(request, model, action: str) -> None:
     opts = model._meta
     if not request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}"):
         raise PermissionDenied
+
+
+def form_page(model_admin: admin.ModelAdmin, request, template: str, **context) -> TemplateResponse:
+    """One of the registry's own screens, in the admin's frame with the model's breadcrumbs."""
+    context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta, **context}
+    return TemplateResponse(request, f"admin/registry/{template}", context)
 
 
 class ReadOnlyMixin:
@@ -124,7 +137,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.activate_view),
                 name="registry_modelversion_activate",
             ),
-            path("monitoring/", self.admin_site.admin_view(self.monitoring_view), name="registry_monitoring"),
             path(
                 "<int:pk>/plot/<str:name>",
                 self.admin_site.admin_view(self.plot_view),
@@ -139,49 +151,36 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():
-                    mv = services.model_version_register_upload(
-                        model_file=form.cleaned_data["file"],
-                        labels_file=form.cleaned_data["labels"],
-                        card=form.cleaned_data["card"],
-                        version=form.cleaned_data["version"],
-                        notes=form.cleaned_data["notes"],
-                        input_aspect=form.cleaned_data["input_aspect"],
-                    )
-                    run = services.evaluation_run_queue(model_version=mv)
+                    mv = model_version_register_upload(**form.registration())
+                    run = evaluation_run_queue(model_version=mv)
             except ModelValidationError as exc:
                 form.add_error("file", f"Rejected: {exc.message}")
             else:
                 note = "evaluation queued" if run else "no evaluation set yet: build one before activating"
                 messages.success(request, f"Registered {mv.version} as a candidate; {note}.")
                 return HttpResponseRedirect(reverse("admin:registry_modelversion_change", args=[mv.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Upload a model",
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/registry/upload.html", context)
+        return form_page(self, request, "upload.html", title="Upload a model", form=form)
 
     def activate_view(self, request):
         require_permission(request, ActiveConfiguration, "add")
         initial = {}
-        for i, pk in enumerate(request.GET.get("ids", "").split(",")[: services.MAX_ENSEMBLE_MEMBERS]):
+        for i, pk in enumerate(request.GET.get("ids", "").split(",")[:MAX_ENSEMBLE_MEMBERS]):
             if pk.isdigit():
                 initial[f"model_{i}"] = int(pk)
         form = ActivationForm(request.POST or None, initial=initial)
         gate = None
         if request.method == "POST" and form.is_valid():
             members = form.members()
-            gate = services.activation_gate(members=members, combine=form.cleaned_data["combine"])
+            gate = selectors.activation_gate(members=members, combine=form.cleaned_data["combine"])
             try:
-                configuration = services.configuration_activate(
+                configuration = configuration_activate(
                     members=members,
                     combine=form.cleaned_data["combine"],
                     user=request.user,
                     override=form.cleaned_data["override"],
                     override_reason=form.cleaned_data["override_reason"],
                 )
-            except services.GateError as exc:
+            except GateError as exc:
                 form.add_error(
                     None,
                     f"The gate refused: {exc.message}. Tick “Override the gate” and give a reason to activate anyway.",
@@ -193,32 +192,18 @@ class ModelVersionAdmin(admin.ModelAdmin):
                     request, f"Activated {configuration.label}; workers switch on their next task."
                 )
                 return HttpResponseRedirect(reverse("admin:registry_activeconfiguration_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Activate a model or an ensemble",
-            "form": form,
-            "gate": gate,
-            "current": selectors.active_configuration(),
-            "evaluation_set": services.evaluation_set_latest(),
-            "evaluated": EvaluationRun.objects.filter(
-                evaluation_set=services.evaluation_set_latest(), status=EvaluationRun.Status.DONE
-            )
-            .select_related("model_version")
-            .order_by("-top10", "-top1"),
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/registry/activate.html", context)
-
-    def monitoring_view(self, request):
-        require_permission(request, ModelVersion, "view")
-        weeks = int(request.GET.get("weeks", "12")) if request.GET.get("weeks", "12").isdigit() else 12
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Model monitoring",
-            "opts": self.model._meta,
-            **monitoring_charts(selectors.monitoring_weekly(weeks=max(2, min(weeks, 104)))),
-        }
-        return TemplateResponse(request, "admin/registry/monitoring.html", context)
+        evaluation_set = selectors.evaluation_set_latest()
+        return form_page(
+            self,
+            request,
+            "activate.html",
+            title="Activate a model or an ensemble",
+            form=form,
+            gate=gate,
+            current=selectors.active_configuration(),
+            evaluation_set=evaluation_set,
+            evaluated=selectors.evaluation_runs_done(evaluation_set=evaluation_set),
+        )
 
     def plot_view(self, request, pk, name):
         require_permission(request, ModelVersion, "view")
@@ -233,126 +218,22 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.action(description="Evaluate on the latest evaluation set")
     def evaluate_selected(self, request, queryset):
         require_permission(request, EvaluationRun, "add")
-        if services.evaluation_set_latest() is None:
+        if selectors.evaluation_set_latest() is None:
             self.message_user(request, "No evaluation set yet: build one first.", messages.ERROR)
             return
         for mv in queryset:
-            services.evaluation_run_queue(model_version=mv)
+            evaluation_run_queue(model_version=mv)
         self.message_user(request, f"Queued evaluation of {queryset.count()} model(s).")
 
     @admin.action(description="Activate (one = single model, several = ensemble)")
     def activate_selected(self, request, queryset):
         require_permission(request, ActiveConfiguration, "add")
-        ids = ",".join(
-            str(pk) for pk in queryset.values_list("pk", flat=True)[: services.MAX_ENSEMBLE_MEMBERS]
-        )
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True)[:MAX_ENSEMBLE_MEMBERS])
         return HttpResponseRedirect(f"{reverse('admin:registry_modelversion_activate')}?ids={ids}")
 
 
 def _pct(value) -> str:
     return "—" if value is None else f"{value:.1%}"
-
-
-def monitoring_charts(monitoring: selectors.Monitoring) -> dict:
-    """The monitoring page's SVG charts: one line per model version over the weeks."""
-    weeks = monitoring.weeks
-    labels = [w.strftime("%d %b") for w in weeks]
-    versions = monitoring.versions[: len(charts.PALETTE)]
-
-    def series(value_of, band_of=None):
-        out = []
-        for v in versions:
-            values = [value_of(v.weeks[w]) if w in v.weeks else None for w in weeks]
-            low = high = None
-            if band_of:
-                bands = [band_of(v.weeks[w]) if w in v.weeks else None for w in weeks]
-                low = [b[0] if b else None for b in bands]
-                high = [b[1] if b else None for b in bands]
-            out.append(charts.Series(v.version, values, low, high))
-        return out
-
-    markers = []
-    for moment, label in monitoring.activations:
-        offset = (moment.date() - weeks[0]).days / 7
-        markers.append((offset, f"activated {label} on {moment:%Y-%m-%d %H:%M}"))
-    percent = [0.0, 0.25, 0.5, 0.75, 1.0]
-    return {
-        "charts": [
-            charts.line_chart(
-                title="Pass rate (graded attempts)",
-                x_labels=labels,
-                series=series(lambda s: s.pass_rate),
-                y_min=0,
-                y_max=1,
-                y_ticks=percent,
-                markers=markers,
-            ),
-            charts.line_chart(
-                title="Mean rank of the intended sign (not in top-10 = 11)",
-                x_labels=labels,
-                series=series(lambda s: s.mean_rank),
-                y_min=1,
-                y_max=11,
-                y_ticks=[1, 3, 5, 7, 9, 11],
-                y_format="{:.0f}",
-                markers=markers,
-            ),
-            charts.line_chart(
-                title="Failed for no hands (share of finished attempts)",
-                x_labels=labels,
-                series=series(lambda s: s.no_hands_share),
-                y_min=0,
-                y_max=1,
-                y_ticks=percent,
-                markers=markers,
-            ),
-            charts.line_chart(
-                title="Failed for no person (share of finished attempts)",
-                x_labels=labels,
-                series=series(lambda s: s.no_person_share),
-                y_min=0,
-                y_max=1,
-                y_ticks=percent,
-                markers=markers,
-            ),
-            charts.line_chart(
-                title="Top-1 confidence: median, band = 25th–75th percentile",
-                x_labels=labels,
-                series=series(
-                    lambda s: s.confidence[1] if s.confidence else None,
-                    lambda s: (s.confidence[0], s.confidence[2]) if s.confidence else None,
-                ),
-                y_min=0,
-                y_max=1,
-                y_ticks=percent,
-                markers=markers,
-            ),
-        ],
-        "histograms": [
-            charts.bar_chart(
-                title=f"{v.version[:40]}: top-1 confidence",
-                labels=[f"{i / 10:.1f}" for i in range(len(v.confidence_histogram))],
-                values=v.confidence_histogram,
-                color=charts.PALETTE[i % len(charts.PALETTE)],
-            )
-            for i, v in enumerate(versions)
-        ],
-        "table": [
-            {
-                "version": v.version,
-                "weeks": [
-                    {
-                        "week": w,
-                        "stats": v.weeks[w],
-                    }
-                    for w in weeks
-                    if w in v.weeks
-                ],
-            }
-            for v in versions
-        ],
-        "empty": not versions,
-    }
 
 
 class ConfigurationMemberInline(ReadOnlyMixin, admin.TabularInline):
@@ -406,7 +287,7 @@ class ActiveConfigurationAdmin(ReadOnlyMixin, admin.ModelAdmin):
             raise PermissionDenied
         require_permission(request, ActiveConfiguration, "add")
         try:
-            configuration = services.configuration_rollback(user=request.user)
+            configuration = configuration_rollback(user=request.user)
         except ValueError as exc:
             messages.error(request, str(exc))
         else:
@@ -419,7 +300,7 @@ class ActiveConfigurationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one configuration.", messages.ERROR)
             return
-        configuration = services.configuration_rollback(user=request.user, to=queryset.get())
+        configuration = configuration_rollback(user=request.user, to=queryset.get())
         self.message_user(request, f"{configuration.label} is active again.")
 
 
@@ -440,7 +321,7 @@ class EvaluationSetAdmin(ReadOnlyMixin, admin.ModelAdmin):
             raise PermissionDenied
         require_permission(request, EvaluationSet, "add")
         try:
-            evaluation_set, queued = services.evaluation_set_build_and_queue()
+            evaluation_set, queued = evaluation_set_build_and_queue()
         except ValueError as exc:
             messages.error(request, str(exc))
         else:
@@ -531,73 +412,7 @@ class TrainingRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         require_permission(request, TrainingRun, "add")
         form = TrainingStartForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            run = services.training_run_start(user=request.user, params=form.params())
+            run = training_run_start(user=request.user, params=form.params())
             messages.success(request, f"Training run {run.pk} queued for the trainer worker.")
             return HttpResponseRedirect(reverse("admin:registry_trainingrun_change", args=[run.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Retrain a candidate",
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/registry/train.html", context)
-
-
-@admin.register(AttemptLabel)
-class AttemptLabelAdmin(admin.ModelAdmin):
-    list_display = ("attempt", "intended_sign", "sign", "labelled_by", "labelled_at")
-    autocomplete_fields = ()
-    raw_id_fields = ("attempt",)
-    readonly_fields = ("labelled_by", "labelled_at")
-    change_list_template = "admin/registry/attemptlabel/change_list.html"
-
-    @admin.display(description="intended sign")
-    def intended_sign(self, label):
-        return label.attempt.sign
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("attempt__sign", "sign", "labelled_by")
-
-    def save_model(self, request, obj, form, change):
-        services.attempt_label_set(attempt=obj.attempt, sign=obj.sign, user=request.user)
-
-    def get_urls(self):
-        own = [path("review/", self.admin_site.admin_view(self.review_view), name="registry_attempt_review")]
-        return own + super().get_urls()
-
-    def review_view(self, request):
-        """Consented attempts that would not be exported on their own (not passed at rank 1): say which
-        sign each really shows, or mark it unusable."""
-        require_permission(request, AttemptLabel, "add")
-        require_permission(request, AttemptLabel, "change")
-        if request.method == "POST":
-            attempt = get_object_or_404(
-                Attempt, pk=request.POST.get("attempt"), learner__training_consent=True
-            )
-            name = request.POST.get("sign", "").strip()
-            sign = None
-            if request.POST.get("verdict") != "unusable":
-                sign = Sign.objects.filter(name=name).first()
-                if sign is None:
-                    messages.error(request, f"Unknown sign {name!r}.")
-                    return HttpResponseRedirect(request.get_full_path())
-            services.attempt_label_set(attempt=attempt, sign=sign, user=request.user)
-            messages.success(request, f"Attempt {attempt.pk}: {sign or 'unusable'}.")
-            return HttpResponseRedirect(request.get_full_path())
-        attempts = (
-            Attempt.objects.filter(learner__training_consent=True, training_label__isnull=True)
-            .filter(sign__isnull=False)  # phrase clips hold several signs: not labelled as one
-            .exclude(landmarks="")
-            .exclude(result__rank=1)
-            .filter(status=Attempt.Status.GRADED)
-            .select_related("sign", "result")
-            .order_by("-created_at")[:50]
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Review practice attempts for training",
-            "attempts": attempts,
-            "signs": Sign.objects.order_by("name").values_list("name", flat=True),
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/registry/review.html", context)
+        return form_page(self, request, "train.html", title="Retrain a candidate", form=form)

@@ -7,7 +7,8 @@ from django import forms
 from ml.ensemble import COMBINE_MODES
 
 from .models import ModelVersion
-from .services import DEFAULT_TRAIN_PARAMS, MAX_ENSEMBLE_MEMBERS
+from .services.activation import MAX_ENSEMBLE_MEMBERS
+from .services.retraining import DEFAULT_TRAIN_PARAMS
 
 
 class ModelUploadForm(forms.Form):
@@ -45,6 +46,12 @@ class ModelUploadForm(forms.Form):
         if not isinstance(card, dict):
             raise forms.ValidationError("the model card must be a JSON object")
         return card
+
+    def registration(self) -> dict:
+        """The cleaned fields as registry.services.versions.model_version_register_upload takes them."""
+        data = self.cleaned_data
+        kept = {key: data[key] for key in ("card", "version", "notes", "input_aspect")}
+        return {"model_file": data["file"], "labels_file": data["labels"], **kept}
 
 
 class ActivationForm(forms.Form):

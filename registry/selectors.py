@@ -1,21 +1,22 @@
-"""Reading the registry: the predictor that grades now, evaluation summaries, monitoring numbers."""
+"""Reading the registry: the predictor that grades now, the signs in model order, evaluation scores and
+the activation gate's verdict. Nothing here writes; the writes are in registry.services."""
 
 from __future__ import annotations
 
+import csv
 import threading
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.utils import timezone
 
+from lessons.models import Sign, TutorialVideo
 from ml.configuration import configuration_ensemble, read_configuration, recorded_label
-from ml.ensemble import Ensemble
+from ml.ensemble import Ensemble, Scores, combine_probabilities, score_probabilities
 from ml.inference import SignClassifier
 
-from .models import ActiveConfiguration, ModelVersion
+from .models import ActiveConfiguration, EvaluationRun, EvaluationSet, ModelVersion
 
 CARD_FILENAME = "model_card.json"
 
@@ -120,134 +121,126 @@ def active_configuration() -> ActiveConfiguration | None:
     )
 
 
-# --- Monitoring ---------------------------------------------------------------------------------
+def configuration_members(*, configuration: ActiveConfiguration) -> list[tuple[ModelVersion, float]]:
+    """Its models with their weights, as configuration_activate takes them."""
+    return [(m.model_version, m.weight) for m in configuration.members.select_related("model_version")]
 
-MISSED_RANK = 11  # "not in the top-10" counts as rank 11 in the mean rank
-CONFIDENCE_BINS = 10
+
+def vocabulary() -> list[str]:
+    """The project's signs in model-output order (lessons.Sign.index)."""
+    return list(Sign.objects.order_by("index").values_list("name", flat=True))
+
+
+# --- Evaluation ---------------------------------------------------------------------------------
+
+
+def evaluation_set_latest() -> EvaluationSet | None:
+    return EvaluationSet.objects.order_by("-version").first()
+
+
+def evaluation_runs_done(*, evaluation_set: EvaluationSet | None):
+    """The finished runs on a set, best first (the activation page's table)."""
+    return (
+        EvaluationRun.objects.filter(evaluation_set=evaluation_set, status=EvaluationRun.Status.DONE)
+        .select_related("model_version")
+        .order_by("-top10", "-top1")
+    )
+
+
+def tutorial_frame_aspects(tutorial_ids) -> dict[int, float]:
+    """Width / height of each tutorial video whose size is known (evaluation sequences are tutorials)."""
+    sizes = TutorialVideo.objects.filter(pk__in=list(tutorial_ids), width__gt=0, height__gt=0)
+    return {pk: width / height for pk, width, height in sizes.values_list("pk", "width", "height")}
+
+
+def evaluation_targets(evaluation_set: EvaluationSet) -> list[int]:
+    index = {sign: i for i, sign in enumerate(vocabulary())}
+    with open(Path(settings.MEDIA_ROOT) / evaluation_set.directory / "train.csv", newline="") as fh:
+        return [index[row["sign"]] for row in csv.DictReader(fh)]
+
+
+def configuration_scores(
+    *, members: list[tuple[ModelVersion, float]], combine: str, evaluation_set: EvaluationSet
+) -> Scores | None:
+    """Scores of a (possibly ensemble) configuration from its members' stored probabilities, or None
+    when a member has no finished run on this set."""
+    runs = {
+        r.model_version_id: r
+        for r in EvaluationRun.objects.filter(
+            evaluation_set=evaluation_set,
+            model_version__in=[m for m, _ in members],
+            status=EvaluationRun.Status.DONE,
+        )
+    }
+    if any(m.pk not in runs for m, _ in members):
+        return None
+    if len(members) == 1:
+        run = runs[members[0][0].pk]
+        return Scores(n=run.n, top1=run.top1, top10=run.top10)
+    matrices = []
+    for mv, _ in members:
+        with runs[mv.pk].probabilities.open("rb") as fh:
+            matrices.append(np.load(fh))
+    combined = combine_probabilities(matrices, [w for _, w in members], combine)
+    return score_probabilities(combined, evaluation_targets(evaluation_set), vocabulary())
+
+
+# --- The activation gate ------------------------------------------------------------------------
 
 
 @dataclass
-class WeekStats:
-    week: date  # Monday
-    finished: int  # graded + failed attempts attributed to the version
-    graded: int
-    passed: int
-    no_hands: int
-    no_person: int
-    mean_rank: float | None  # intended sign's rank, misses counted as MISSED_RANK
-    confidence: tuple[float, float, float] | None  # top-1 score: 25th, 50th, 75th percentile
-
-    @property
-    def pass_rate(self) -> float | None:
-        return self.passed / self.graded if self.graded else None
-
-    @property
-    def no_hands_share(self) -> float | None:
-        return self.no_hands / self.finished if self.finished else None
-
-    @property
-    def no_person_share(self) -> float | None:
-        return self.no_person / self.finished if self.finished else None
+class GateResult:
+    passed: bool
+    message: str
+    candidate: Scores | None = None
+    active: Scores | None = None
 
 
-@dataclass
-class VersionMonitoring:
-    version: str
-    weeks: dict[date, WeekStats]
-    confidence_histogram: list[int]  # top-1 score in CONFIDENCE_BINS equal bins over 0..1
+def activation_gate(*, members: list[tuple[ModelVersion, float]], combine: str) -> GateResult:
+    """Would activating this configuration make grading worse on the latest evaluation set?
 
-
-@dataclass
-class Monitoring:
-    weeks: list[date]
-    versions: list[VersionMonitoring]
-    activations: list[tuple[datetime, str]]  # (when, configuration label)
-
-
-def week_start(moment: datetime) -> date:
-    day = moment.date()
-    return day - timedelta(days=day.weekday())
-
-
-def monitoring_weekly(*, weeks: int = 12, now: datetime | None = None) -> Monitoring:
-    """Per model version and week: pass rate, mean rank, no-hands/no-person share, confidence.
-
-    Graded attempts count for the version on their result; failed ones (no result) for the
-    configuration active when they finished, from the activation log. Pass rate is over graded
-    attempts; the failure shares are over all finished ones.
+    Worse = lower top-10 (what passing an attempt needs), or equal top-10 and lower top-1.
+    Unevaluated members fail the gate: a model is evaluated before it can be activated, and so is
+    the active configuration, which it must not be worse than.
     """
-    from practice.models import Attempt, AttemptResult
-
-    now = now or timezone.now()
-    first_week = week_start(now) - timedelta(weeks=weeks - 1)
-    since = datetime.combine(first_week, time.min, tzinfo=UTC)
-    week_list = [first_week + timedelta(weeks=i) for i in range(weeks)]
-    log = [
-        (c.activated_at, c.label)
-        for c in ActiveConfiguration.objects.order_by("activated_at", "id").prefetch_related(
-            "members__model_version"
+    evaluation_set = evaluation_set_latest()
+    if evaluation_set is None:
+        return GateResult(
+            False, "no evaluation set yet: build one from the evaluation tutorials, or override"
         )
-    ]
-    samples: dict[str, dict[date, dict]] = {}
-    confidences: dict[str, list[float]] = {}
-
-    def bucket(version: str, moment: datetime) -> dict:
-        per_week = samples.setdefault(version, {})
-        return per_week.setdefault(
-            week_start(moment),
-            {"graded": 0, "passed": 0, "failed": 0, "no_hands": 0, "no_person": 0, "ranks": [], "conf": []},
+    candidate = configuration_scores(members=members, combine=combine, evaluation_set=evaluation_set)
+    if candidate is None:
+        done = evaluation_runs_done(evaluation_set=evaluation_set)
+        missing = [m.version for m, _ in members if not done.filter(model_version=m).exists()]
+        return GateResult(
+            False, f"not evaluated on evaluation set v{evaluation_set.version}: {', '.join(missing)}"
         )
-
-    results = AttemptResult.objects.filter(graded_at__gte=since).values_list(
-        "model_version", "graded_at", "passed", "rank", "top10"
-    )
-    for version, graded_at, passed, rank, top10 in results.iterator():
-        b = bucket(version, graded_at)
-        b["graded"] += 1
-        b["passed"] += bool(passed)
-        b["ranks"].append(rank if rank else MISSED_RANK)
-        if top10:
-            score = float(top10[0].get("score", 0.0))
-            b["conf"].append(score)
-            confidences.setdefault(version, []).append(score)
-    failed = Attempt.objects.filter(status=Attempt.Status.FAILED, finished_at__gte=since).values_list(
-        "finished_at", "failure_reason"
-    )
-    before_registry = shipped_version()  # what graded while nothing was active
-    for finished_at, reason in failed.iterator():
-        b = bucket(_version_at(log, finished_at, before_registry), finished_at)
-        b["failed"] += 1
-        b["no_hands"] += reason == Attempt.FailureReason.NO_HANDS
-        b["no_person"] += reason == Attempt.FailureReason.NO_PERSON
-
-    versions = []
-    for version in sorted(samples, key=lambda v: min(samples[v])):
-        stats = {}
-        for week, b in samples[version].items():
-            conf = b["conf"]
-            stats[week] = WeekStats(
-                week=week,
-                finished=b["graded"] + b["failed"],
-                graded=b["graded"],
-                passed=b["passed"],
-                no_hands=b["no_hands"],
-                no_person=b["no_person"],
-                mean_rank=float(np.mean(b["ranks"])) if b["ranks"] else None,
-                confidence=tuple(float(q) for q in np.percentile(conf, [25, 50, 75])) if conf else None,
-            )
-        histogram = np.histogram(confidences.get(version, []), bins=CONFIDENCE_BINS, range=(0.0, 1.0))[0]
-        versions.append(
-            VersionMonitoring(version=version, weeks=stats, confidence_histogram=[int(c) for c in histogram])
+    current = active_configuration()
+    if current is None:
+        return GateResult(
+            True, f"top-10 {candidate.top10:.3f}, top-1 {candidate.top1:.3f}; nothing active", candidate
         )
-    return Monitoring(
-        weeks=week_list, versions=versions, activations=[(t, label) for t, label in log if t >= since]
+    active = configuration_scores(
+        members=configuration_members(configuration=current),
+        combine=current.combine,
+        evaluation_set=evaluation_set,
     )
-
-
-def _version_at(log: list[tuple[datetime, str]], moment: datetime, before: str) -> str:
-    version = before
-    for activated_at, label in log:
-        if activated_at > moment:
-            break
-        version = label
-    return version
+    if active is None:
+        # Never swap in a model that might be worse: the active one is scored on each new set
+        # (evaluation_set_build_and_queue), so this only waits for that run to finish.
+        return GateResult(
+            False,
+            f"top-10 {candidate.top10:.3f}, but the active configuration ({current.label}) is not evaluated "
+            f"on evaluation set v{evaluation_set.version} yet: evaluate it first, or override",
+            candidate,
+        )
+    worse = candidate.top10 < active.top10 or (
+        candidate.top10 == active.top10 and candidate.top1 < active.top1
+    )
+    message = (
+        f"on evaluation set v{evaluation_set.version} ({candidate.n} sequences): top-10 {candidate.top10:.3f} "
+        f"vs active {active.top10:.3f}, top-1 {candidate.top1:.3f} vs active {active.top1:.3f}"
+    )
+    return GateResult(
+        not worse, ("worse than the active configuration " if worse else "") + message, candidate, active
+    )

@@ -2,8 +2,9 @@
 
 from celery import shared_task
 
-from . import services
 from .models import EvaluationRun
+from .services.evaluation import EVALUATE_SOFT_TIME_LIMIT_S, EVALUATE_TIME_LIMIT_S, evaluation_run_execute
+from .services.retraining import training_run_execute
 
 
 # Acknowledged late, so a killed worker's run is delivered again (after the broker's visibility
@@ -12,8 +13,8 @@ from .models import EvaluationRun
 @shared_task(
     name="registry.evaluate_model",
     acks_late=True,
-    soft_time_limit=services.EVALUATE_SOFT_TIME_LIMIT_S,
-    time_limit=services.EVALUATE_TIME_LIMIT_S,
+    soft_time_limit=EVALUATE_SOFT_TIME_LIMIT_S,
+    time_limit=EVALUATE_TIME_LIMIT_S,
 )
 def evaluate_model_task(evaluation_run_id: int) -> None:
     run = (
@@ -23,11 +24,11 @@ def evaluate_model_task(evaluation_run_id: int) -> None:
     )
     if run is None or run.status == EvaluationRun.Status.DONE:
         return  # deleted meanwhile, or already scored (a redelivery)
-    services.evaluation_run_execute(model_version=run.model_version, evaluation_set=run.evaluation_set)
+    evaluation_run_execute(model_version=run.model_version, evaluation_set=run.evaluation_set)
 
 
-# Routed to the `trainer` queue by the caller (services.training_run_start), which only a worker
-# started from the training venv consumes: the web image has no TensorFlow. Acknowledged on receipt,
+# Routed to the `trainer` queue by the caller (services.retraining.training_run_start), which only a
+# worker started from the training venv consumes: the web image has no TensorFlow. Acknowledged on receipt,
 # unlike grading: hours of training are not started again behind a crash, and the service claims the
 # run (queued -> running) so a second delivery never trains it twice. A run whose worker died stays
 # "running"; start a new one.
@@ -35,4 +36,4 @@ def evaluate_model_task(evaluation_run_id: int) -> None:
     name="registry.train_candidate", acks_late=False, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 300
 )
 def train_candidate_task(training_run_id: int) -> None:
-    services.training_run_execute(training_run_id=training_run_id)
+    training_run_execute(training_run_id=training_run_id)

@@ -55,7 +55,7 @@ def real_sequences(tmp_path_factory) -> dict[str, Path]:
 def registered(curriculum, prabhanjan_dir, kittu_dir):
     """Both reference models registered as candidates (nothing active)."""
     from registry.models import ModelVersion
-    from registry.services import model_version_register
+    from registry.services.versions import model_version_register
 
     return {
         "prabhanjan": model_version_register(
@@ -98,6 +98,18 @@ def make_attempt(learner, sign_name: str, landmarks: bytes, *, rank: int | None,
             model_version="test",
         )
     return attempt
+
+
+def set_consent(learner, consent: bool):
+    from accounts.services import learner_update
+
+    return learner_update(
+        learner=learner,
+        display_name=learner.display_name,
+        time_zone=learner.time_zone,
+        daily_xp_goal=learner.daily_xp_goal,
+        training_consent=consent,
+    )
 
 
 def tiny_sequence_bytes(seed: int, n_frames: int = 6) -> bytes:

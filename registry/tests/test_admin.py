@@ -1,21 +1,14 @@
-"""Admin screens: validated upload, activation behind the gate, rollback, review labels, monitoring."""
-
-from datetime import timedelta
+"""Admin screens: validated upload, activation behind the gate, rollback, retraining. The review and
+monitoring screens read attempts and are tested in practice/tests (test_export, test_monitoring)."""
 
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
-from practice.models import Attempt, AttemptResult
-from registry.charts import Series, line_chart
-from registry.models import ActiveConfiguration, AttemptLabel, ModelVersion, TrainingRun
-from registry.selectors import active_predictor, monitoring_weekly, week_start
-from registry.services import configuration_activate
-
-from .conftest import make_attempt, tiny_sequence_bytes
-from .test_export import set_consent
+from registry.models import ActiveConfiguration, ModelVersion, TrainingRun
+from registry.selectors import active_predictor
+from registry.services.activation import configuration_activate
 
 
 @pytest.fixture
@@ -100,23 +93,6 @@ def test_rollback_button_reactivates_the_previous_configuration(iago_client, reg
     assert active_predictor().version == "kittu89"
 
 
-def test_review_screen_labels_a_consented_attempt(iago_client, curriculum, hamlet, iago):
-    set_consent(hamlet, True)
-    attempt = make_attempt(hamlet, "cat", tiny_sequence_bytes(3), rank=7)
-    url = reverse("admin:registry_attempt_review")
-    assert f"#{attempt.pk}" in iago_client.get(url).content.decode()
-
-    iago_client.post(url, {"attempt": attempt.pk, "sign": "kitty", "verdict": "sign"})
-    label = AttemptLabel.objects.get(attempt=attempt)
-    assert (label.sign.name, label.labelled_by) == ("kitty", iago.user)
-    assert f"#{attempt.pk}" not in iago_client.get(url).content.decode()
-
-
-def test_review_screen_is_staff_only(hamlet_client):
-    response = hamlet_client.get(reverse("admin:registry_attempt_review"))
-    assert response.status_code == 302 and "/login/" in response["Location"]
-
-
 def test_retraining_button_queues_a_run_on_the_trainer_queue(
     iago_client, django_capture_on_commit_callbacks, monkeypatch
 ):
@@ -188,60 +164,8 @@ def test_retraining_form_can_turn_consistent_teaching_off(
 
 
 def test_retraining_refuses_a_teacher_that_is_not_registered(curriculum):
-    from registry.services import training_run_start
+    from registry.services.retraining import training_run_start
 
     with pytest.raises(ValueError, match="not a registered model version"):
         training_run_start(params={"teacher": "no-such-model"})
     assert not TrainingRun.objects.exists()
-
-
-def _graded(learner, sign, *, rank, score, version, when):
-    attempt = make_attempt(learner, sign, tiny_sequence_bytes(rank or 0), rank=rank)
-    AttemptResult.objects.filter(attempt=attempt).update(
-        model_version=version, top10=[{"sign": sign, "index": 0, "score": score}], graded_at=when
-    )
-
-
-def test_monitoring_numbers_per_version_and_week(iago_client, registered, hamlet):
-    now = timezone.now()
-    this_week = week_start(now)
-    two_weeks_ago = now - timedelta(weeks=2)
-    first = configuration_activate(members=[(registered["kittu"], 1.0)], override=True)
-    ActiveConfiguration.objects.filter(pk=first.pk).update(activated_at=now - timedelta(weeks=3))
-    _graded(hamlet, "dog", rank=1, score=0.9, version="kittu89", when=two_weeks_ago)
-    _graded(hamlet, "dog", rank=5, score=0.5, version="kittu89", when=two_weeks_ago)
-    _graded(hamlet, "cat", rank=None, score=0.2, version="kittu89", when=two_weeks_ago)
-    failed = make_attempt(hamlet, "cat", b"", rank=None, status="failed")
-    Attempt.objects.filter(pk=failed.pk).update(failure_reason="no_hands", finished_at=two_weeks_ago)
-    _graded(hamlet, "dog", rank=2, score=0.7, version="prabhanjan", when=now)
-
-    monitoring = monitoring_weekly(weeks=4, now=now)
-    assert monitoring.weeks[-1] == this_week
-    by_version = {v.version: v for v in monitoring.versions}
-    week = by_version["kittu89"].weeks[week_start(two_weeks_ago)]
-    assert (week.finished, week.graded, week.passed, week.no_hands) == (4, 3, 2, 1)
-    assert week.pass_rate == pytest.approx(2 / 3)
-    assert week.mean_rank == pytest.approx((1 + 5 + 11) / 3)
-    assert week.no_hands_share == 0.25
-    assert week.confidence[1] == pytest.approx(0.5)
-    assert by_version["kittu89"].confidence_histogram == [0, 0, 1, 0, 0, 1, 0, 0, 0, 1]
-    assert by_version["prabhanjan"].weeks[this_week].mean_rank == 2
-
-    page = iago_client.get(reverse("admin:registry_monitoring") + "?weeks=4").content.decode()
-    assert page.count('class="registry-chart"') == 5 + 2  # five weekly charts, one histogram per version
-    assert "Pass rate (graded attempts)" in page and "kittu89" in page
-
-
-def test_line_chart_leaves_gaps_and_marks_activations():
-    svg = line_chart(
-        title="t",
-        x_labels=["w1", "w2", "w3", "w4"],
-        series=[Series("a", [0.5, None, 0.25, 1.0])],
-        y_min=0,
-        y_max=1,
-        y_ticks=[0, 1],
-        markers=[(1.5, "activated b")],
-    )
-    assert svg.count("<polyline") == 1  # w1 stands alone, w3-w4 is one line
-    assert svg.count("<circle") == 3
-    assert "activated b" in svg and 'stroke-dasharray="3,3"' in svg

@@ -12,8 +12,7 @@ from conftest import make_learner
 from registry.models import AttemptLabel, ModelVersion, TrainingRun
 from signlearn.tests.clips import PNG_1PX
 
-from .conftest import make_attempt, tiny_sequence_bytes
-from .test_export import set_consent
+from .conftest import make_attempt, set_consent, tiny_sequence_bytes
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("curriculum")
 SCREENS = [
     ("upload", "get", "admin:registry_modelversion_upload", [], ["add_modelversion"]),
     ("activate", "get", "admin:registry_modelversion_activate", [], ["add_activeconfiguration"]),
-    ("monitoring", "get", "admin:registry_monitoring", [], ["view_modelversion"]),
+    ("monitoring", "get", "admin:practice_monitoring", [], ["view_modelversion"]),
     ("plot", "get", "admin:registry_modelversion_plot", [999, "curves.png"], ["view_modelversion"]),
     ("rollback", "post", "admin:registry_rollback", [], ["add_activeconfiguration"]),
     ("build evaluation set", "post", "admin:registry_evaluationset_build", [], ["add_evaluationset"]),

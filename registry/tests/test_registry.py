@@ -12,29 +12,26 @@ from ml.inference import ModelValidationError, SignClassifier
 from ml.islr_io import read_sequence
 from registry.models import ActiveConfiguration, EvaluationRun, ModelVersion
 from registry.selectors import active_predictor
-from registry.services import (
-    GateError,
-    configuration_activate,
-    configuration_rollback,
-    evaluation_run_execute,
-    evaluation_set_build,
-    model_version_register,
-)
+from registry.services.activation import GateError, configuration_activate, configuration_rollback
+from registry.services.evaluation import evaluation_run_execute, evaluation_set_build
+from registry.services.versions import model_version_register
 
 from .conftest import make_tutorial
 
 MEDIAPIPE_DIR = Path(__import__("mediapipe").__file__).parent
 
 
+def register_upload(model_path: Path, labels_path: Path):
+    return model_version_register(
+        model_path=model_path, labels_path=labels_path, source=ModelVersion.Source.UPLOADED
+    )
+
+
 def test_corrupt_file_is_rejected_with_a_clear_message(curriculum, tmp_path, prabhanjan_dir):
     corrupt = tmp_path / "model.tflite"
     corrupt.write_bytes(np.random.default_rng(0).bytes(4096))
     with pytest.raises(ModelValidationError, match="not a TFLite model"):
-        model_version_register(
-            model_path=corrupt,
-            labels_path=prabhanjan_dir / "sign_to_prediction_index_map.json",
-            source=ModelVersion.Source.UPLOADED,
-        )
+        register_upload(corrupt, prabhanjan_dir / "sign_to_prediction_index_map.json")
     assert ModelVersion.objects.count() == 0
 
 
@@ -42,11 +39,7 @@ def test_model_without_the_kaggle_signature_is_rejected(curriculum, prabhanjan_d
     # A real TFLite model (MediaPipe's hand landmarker) that is not a sign classifier.
     hand_model = MEDIAPIPE_DIR / "modules" / "hand_landmark" / "hand_landmark_full.tflite"
     with pytest.raises(ModelValidationError, match="no 'serving_default' signature"):
-        model_version_register(
-            model_path=hand_model,
-            labels_path=prabhanjan_dir / "sign_to_prediction_index_map.json",
-            source=ModelVersion.Source.UPLOADED,
-        )
+        register_upload(hand_model, prabhanjan_dir / "sign_to_prediction_index_map.json")
     assert ModelVersion.objects.count() == 0
 
 
@@ -54,11 +47,7 @@ def test_label_map_with_foreign_signs_is_rejected(curriculum, tmp_path, prabhanj
     labels = tmp_path / "labels.json"
     labels.write_text('{"hello": 0, "world": 1}')
     with pytest.raises(ModelValidationError, match="label map has 2 signs, expected 250"):
-        model_version_register(
-            model_path=prabhanjan_dir / "model.tflite",
-            labels_path=labels,
-            source=ModelVersion.Source.UPLOADED,
-        )
+        register_upload(prabhanjan_dir / "model.tflite", labels)
 
 
 def test_registering_stores_file_hash_and_is_idempotent(registered, prabhanjan_dir):
@@ -307,7 +296,7 @@ def test_the_gate_waits_for_the_active_model_to_be_scored_on_a_new_set(
     registered, curriculum, real_sequences, iago, django_capture_on_commit_callbacks, monkeypatch
 ):
     from registry import tasks
-    from registry.services import evaluation_set_build_and_queue
+    from registry.services.evaluation import evaluation_set_build_and_queue
 
     queued = []
     monkeypatch.setattr(tasks.evaluate_model_task, "delay", lambda run_id: queued.append(run_id))
@@ -333,7 +322,7 @@ def test_the_gate_waits_for_the_active_model_to_be_scored_on_a_new_set(
 
 def test_the_shipped_model_records_the_same_version_before_and_after_registration(curriculum, settings):
     from registry.selectors import predictor_cache_clear
-    from registry.services import model_version_register_shipped
+    from registry.services.versions import model_version_register_shipped
 
     settings.SIGNLEARN_MODEL_DIR = Path(__file__).resolve().parents[2] / "ml" / "models"
     predictor_cache_clear()
@@ -351,7 +340,7 @@ def test_a_new_release_replaces_an_older_shipped_model_but_not_an_admins_choice(
     curriculum, settings, kittu_dir, prabhanjan_dir, tmp_path
 ):
     from registry.selectors import predictor_cache_clear
-    from registry.services import model_version_register_shipped
+    from registry.services.versions import model_version_register_shipped
 
     settings.SIGNLEARN_MODEL_DIR = kittu_dir  # release 1 ships kittu89
     [(first, _)] = model_version_register_shipped().members

@@ -13,10 +13,9 @@ from django.core.management import call_command
 from conftest import REPO_DIR
 from ml.inference import validate_model
 from registry.models import ModelVersion, TrainingRun
-from registry.services import evaluation_set_build
+from registry.services.evaluation import evaluation_set_build
 
-from .conftest import make_attempt, make_tutorial, tiny_sequence_bytes, worker_broker_folder
-from .test_export import set_consent
+from .conftest import make_attempt, make_tutorial, set_consent, tiny_sequence_bytes, worker_broker_folder
 
 TRAIN_PYTHON = REPO_DIR / ".venv-train" / "bin" / "python"
 

@@ -6,9 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from registry import services
 from registry.models import EvaluationRun, TrainingRun
-from registry.services import evaluation_run_execute, evaluation_run_queue, training_run_execute
+from registry.services import evaluation
+from registry.services.evaluation import evaluation_run_execute, evaluation_run_queue
+from registry.services.retraining import training_run_execute
 from registry.tasks import evaluate_model_task
 
 from .conftest import make_tutorial
@@ -18,7 +19,7 @@ from .conftest import make_tutorial
 def evaluation_set(curriculum, real_sequences):
     for sign, path in real_sequences.items():
         make_tutorial(sign, path, evaluation=True)
-    return services.evaluation_set_build()
+    return evaluation.evaluation_set_build()
 
 
 def test_a_second_delivery_during_an_evaluation_does_not_score_it_again(
@@ -28,7 +29,7 @@ def test_a_second_delivery_during_an_evaluation_does_not_score_it_again(
     with django_capture_on_commit_callbacks(execute=False):
         run = evaluation_run_queue(model_version=kittu)
     loaded = []
-    load = services.model_version_classifier
+    load = evaluation.model_version_classifier
 
     def load_and_redeliver(*, model_version):
         loaded.append(model_version.version)
@@ -36,7 +37,7 @@ def test_a_second_delivery_during_an_evaluation_does_not_score_it_again(
             evaluate_model_task.run(run.pk)
         return load(model_version=model_version)
 
-    monkeypatch.setattr(services, "model_version_classifier", load_and_redeliver)
+    monkeypatch.setattr(evaluation, "model_version_classifier", load_and_redeliver)
     evaluate_model_task.run(run.pk)
 
     assert loaded == ["kittu89"]  # the redelivery found it running and left it alone
@@ -52,7 +53,7 @@ def test_an_evaluation_running_longer_than_its_time_limit_is_taken_over(register
     EvaluationRun.objects.filter(pk=run.pk).update(started_at=timezone.now())
     assert evaluation_run_execute(model_version=kittu).status == EvaluationRun.Status.RUNNING  # alive
 
-    stale = timezone.now() - timedelta(seconds=services.EVALUATE_TIME_LIMIT_S + 61)
+    stale = timezone.now() - timedelta(seconds=evaluation.EVALUATE_TIME_LIMIT_S + 61)
     EvaluationRun.objects.filter(pk=run.pk).update(started_at=stale)  # its worker was killed
     assert evaluation_run_execute(model_version=kittu).status == EvaluationRun.Status.DONE
 

@@ -13,7 +13,7 @@ from ml.configuration import read_configuration
 from practice.models import Attempt
 from registry.models import ActiveConfiguration, ModelVersion
 from registry.selectors import active_predictor, model_version_classifier, predictor_cache_clear
-from registry.services import model_version_register_shipped
+from registry.services.versions import model_version_register_shipped
 
 SHIPPED = Path(__file__).resolve().parents[2] / "ml" / "models"
 

@@ -7,7 +7,7 @@ import pytest
 from lessons.models import Sign
 from ml.islr_io import read_sequence
 from practice.models import Attempt
-from registry.services import configuration_activate
+from registry.services.activation import configuration_activate
 
 from .conftest import worker_broker_folder
 

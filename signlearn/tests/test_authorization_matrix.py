@@ -175,9 +175,10 @@ ADMIN = {
     "admin/autocomplete/": [admin_case("/admin/autocomplete/", 403)],
     "admin/jsi18n/": [admin_case("/admin/jsi18n/", 200)],
     "admin/auth/user/<id>/password/": [admin_case("/admin/auth/user/{user}/password/", 403)],
+    # The registry's model monitoring reads attempts, so practice serves it (needs view_modelversion).
+    "admin/practice/attempt/monitoring/": [admin_case("/admin/practice/attempt/monitoring/", 403)],
     "admin/registry/modelversion/upload/": [admin_case("/admin/registry/modelversion/upload/", 403)],
     "admin/registry/modelversion/activate/": [admin_case("/admin/registry/modelversion/activate/", 403)],
-    "admin/registry/modelversion/monitoring/": [admin_case("/admin/registry/modelversion/monitoring/", 403)],
     "admin/registry/modelversion/<int:pk>/plot/<str:name>": [
         admin_case("/admin/registry/modelversion/1/plot/curves.png", 403)
     ],
@@ -195,7 +196,7 @@ ADMIN = {
         admin_case("/admin/registry/attemptlabel/review/", 403),
         admin_case("/admin/registry/attemptlabel/review/", 403, method="post"),
     ],
-    r"admin/^(?P<app_label>auth|authtoken|accounts|lessons|practice|registry)/$": [
+    r"admin/^(?P<app_label>auth|authtoken|accounts|lessons|registry|practice)/$": [
         admin_case(f"/admin/{app}/", 404)
         for app in ("auth", "authtoken", "accounts", "lessons", "practice", "registry")
     ],

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.services import evaluation_set_build_and_queue
+from registry.services.evaluation import evaluation_set_build_and_queue
 
 
 class Command(BaseCommand):

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.models import EvaluationSet, ModelVersion
-from registry.services import evaluation_run_execute, evaluation_set_latest
+from registry.selectors import evaluation_set_latest
+from registry.services.evaluation import evaluation_run_execute
 
 
 class Command(BaseCommand):

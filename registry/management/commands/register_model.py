@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ml.inference import ModelValidationError
 from registry.models import ModelVersion
-from registry.services import evaluation_run_queue, model_version_register
+from registry.services.evaluation import evaluation_run_queue
+from registry.services.versions import model_version_register
 
 
 class Command(BaseCommand):

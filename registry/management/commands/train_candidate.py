@@ -3,7 +3,7 @@ import argparse
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.models import TrainingRun
-from registry.services import DEFAULT_TRAIN_PARAMS, training_run_execute, training_run_start
+from registry.services.retraining import DEFAULT_TRAIN_PARAMS, training_run_execute, training_run_start
 
 
 class Command(BaseCommand):

@@ -1,34 +1,25 @@
-"""Training-data export: Kaggle layout, what is included, and consent."""
+"""Training-data export: Kaggle layout, what is included, and consent; the admin's review screen that
+labels attempts for it."""
 
 import json
 
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
-from accounts.services import learner_update
 from conftest import ISLR_DIR
 from ml.dataset_build import read_rows, split_dataset
 from ml.islr_io import read_kaggle_dataset
-from registry.services import (
-    TUTORIAL_PARTICIPANT_ID,
+from practice.export import (
     anonymous_learner_id,
     anonymous_sequence_id,
     attempt_label_set,
     training_data_export,
 )
-
-from .conftest import make_attempt, make_tutorial, tiny_sequence_bytes
-
-
-def set_consent(learner, consent: bool):
-    return learner_update(
-        learner=learner,
-        display_name=learner.display_name,
-        time_zone=learner.time_zone,
-        daily_xp_goal=learner.daily_xp_goal,
-        training_consent=consent,
-    )
+from registry.models import AttemptLabel
+from registry.services.evaluation import TUTORIAL_PARTICIPANT_ID
+from registry.tests.conftest import make_attempt, make_tutorial, set_consent, tiny_sequence_bytes
 
 
 @pytest.fixture
@@ -114,7 +105,6 @@ def test_export_ids_are_keyed_by_their_own_secret_not_the_secret_key(settings):
 
 def test_a_phrase_attempt_is_never_exported_as_one_sign(practice_history, hamlet, iago, tmp_path, client):
     from django.core.files.base import ContentFile
-    from django.urls import reverse
 
     from lessons.models import Phrase, Sign
     from practice.models import Attempt
@@ -126,3 +116,20 @@ def test_a_phrase_attempt_is_never_exported_as_one_sign(practice_history, hamlet
     attempt_label_set(attempt=phrase, sign=Sign.objects.get(name="dad"), user=iago.user)  # by mistake
 
     assert training_data_export(out_dir=tmp_path / "export").n_attempts == 2  # the rank-1 and labelled ones
+
+
+def test_review_screen_labels_a_consented_attempt(iago_client, curriculum, hamlet, iago):
+    set_consent(hamlet, True)
+    attempt = make_attempt(hamlet, "cat", tiny_sequence_bytes(3), rank=7)
+    url = reverse("admin:registry_attempt_review")
+    assert f"#{attempt.pk}" in iago_client.get(url).content.decode()
+
+    iago_client.post(url, {"attempt": attempt.pk, "sign": "kitty", "verdict": "sign"})
+    label = AttemptLabel.objects.get(attempt=attempt)
+    assert (label.sign.name, label.labelled_by) == ("kitty", iago.user)
+    assert f"#{attempt.pk}" not in iago_client.get(url).content.decode()
+
+
+def test_review_screen_is_staff_only(hamlet_client):
+    response = hamlet_client.get(reverse("admin:registry_attempt_review"))
+    assert response.status_code == 302 and "/login/" in response["Location"]

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.services import training_data_export
+from practice.export import training_data_export
 
 
 class Command(BaseCommand):
