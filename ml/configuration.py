@@ -12,7 +12,7 @@ width / height of the video the member learnt from, `adapter` how it is fed (ml.
 card's, else detected); `test_time_mirror` (for every member, or per member) averages each member's
 scores on the sequence and on its mirror, so a left-handed parent is graded as a right-handed one.
 A folder without the file is a configuration of its own model alone. The
-registry registers and activates exactly this (registry.services.model_version_register_shipped),
+registry registers and activates exactly this (registry.services.versions.model_version_register_shipped),
 and `python -m ml evaluate --shipped` scores exactly this.
 """
 

@@ -28,7 +28,7 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", True)
 # The embedded default is for a developer's machine only; production settings refuse this key.
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-embedded-default-key-change-me")
-# Keys the pseudonymous learner and sequence ids of training exports (registry.services): its own
+# Keys the pseudonymous learner and sequence ids of training exports (practice.export): its own
 # secret, so rotating SECRET_KEY (sessions, tokens) does not change every exported id.
 SIGNLEARN_EXPORT_ID_SECRET = os.environ.get(
     "SIGNLEARN_EXPORT_ID_SECRET", "insecure-embedded-export-id-secret"
