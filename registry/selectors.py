@@ -138,6 +138,13 @@ def evaluation_set_latest() -> EvaluationSet | None:
     return EvaluationSet.objects.order_by("-version").first()
 
 
+def evaluation_set_get(*, version: int | None = None) -> EvaluationSet | None:
+    """The set with this number, or the latest when none is given."""
+    if version is None:
+        return evaluation_set_latest()
+    return EvaluationSet.objects.filter(version=version).first()
+
+
 def evaluation_runs_done(*, evaluation_set: EvaluationSet | None):
     """The finished runs on a set, best first (the activation page's table)."""
     return (

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.models import EvaluationSet, ModelVersion
-from registry.selectors import evaluation_set_latest
+from registry.models import ModelVersion
+from registry.selectors import evaluation_set_get
 from registry.services.evaluation import evaluation_run_execute
 
 
@@ -19,10 +19,7 @@ class Command(BaseCommand):
         mv = ModelVersion.objects.filter(version=options["version"]).first()
         if mv is None:
             raise CommandError(f"no model version {options['version']!r}")
-        if options["set"] is not None:
-            evaluation_set = EvaluationSet.objects.filter(version=options["set"]).first()
-        else:
-            evaluation_set = evaluation_set_latest()
+        evaluation_set = evaluation_set_get(version=options["set"])
         if evaluation_set is None:
             raise CommandError(
                 "no evaluation set: mark tutorials as evaluation, then run build_evaluation_set"
