@@ -40,7 +40,7 @@ test: venv train-venv frontend
 	bash scripts/ensure_test_tools.sh
 	$(PY) -m ruff check .
 	$(TRAIN_PY) -m pytest -p no:django -p no:cacheprovider -q ml/tests/test_train_export.py
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check .

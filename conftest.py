@@ -39,6 +39,17 @@ def pytest_runtest_makereport(item, call):
             report.longrepr = f"{item.nodeid}: {reason} (a failure in CI: set up the data or tool)"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Mark what the database and broker under the suite cannot change: the ml library's tests (no
+    Django) and the browser tests (what a page shows and sends; the server paths they reach have their
+    own tests). `.ci/run` runs these on the embedded default only, to stay within its time."""
+    ml_tests = REPO_DIR / "ml" / "tests"
+    for item in items:
+        in_browser = "browser" in item.path.name or "chromium_page" in getattr(item, "fixturenames", ())
+        if in_browser or item.path.is_relative_to(ml_tests):
+            item.add_marker(pytest.mark.one_backend)
+
+
 @pytest.fixture(autouse=True)
 def fresh_throttles():
     """Upload and login rate limits count in the cache; user ids repeat across tests, so every test

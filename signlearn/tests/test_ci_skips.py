@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.one_backend  # a pytest run of a probe file: no database or broker in it
 PROBE = Path(__file__).parent / "probes" / "skips_for_missing_data.py"
 
 
