@@ -13,6 +13,4 @@ urlpatterns = [
     path("review/session/", views.session, name="review-session"),
     path("review/session/start/", views.session_start, name="review-session-start"),
     path("data/profiles/<int:learner_id>/export.csv", views.export_csv, name="learner-export"),
-    path("data/profiles/<int:learner_id>/delete/", views.profile_delete, name="profile-delete"),
-    path("data/account/delete/", views.account_delete_view, name="account-delete"),
 ]
