@@ -3,6 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("learn/", views.course_map_view, name="course-map"),
+    path("learn/lessons/<slug:slug>/", views.lesson_detail, name="lesson-detail"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<int:learner_id>/", views.dashboard, name="learner-dashboard"),
     path(

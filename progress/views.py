@@ -1,4 +1,5 @@
-"""Pages for progress: dashboard, family overview, review queue and session, the CSV export."""
+"""Pages for progress: the learner's course map and lessons, dashboard, family overview, review queue
+and session, the CSV export."""
 
 from datetime import datetime
 from functools import cached_property
@@ -12,11 +13,14 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Learner
 from accounts.selectors import request_learner
-from lessons.models import Sign
+from lessons.models import Lesson, Sign
+from lessons.selectors import course_get
 from practice.models import Attempt
 from signlearn.media import media_response
 
 from . import charts
+from .course import course_map, lesson_card
+from .rules import LessonState
 from .selectors import family_overview, learner_dashboard, review_queue
 from .services import learner_export_rows
 
@@ -65,6 +69,28 @@ class DashboardCharts:
     @cached_property
     def units(self):
         return charts.unit_pass_rates(self.board.units)
+
+
+@login_required
+def course_map_view(request):
+    course = course_get()
+    if course is None:
+        raise Http404("The curriculum has not been loaded yet (manage.py load_curriculum).")
+    learner = request_learner(request)
+    units = course_map(course=course, learner=learner)
+    next_lesson = next(
+        (card for unit in units for card in unit.lessons if card.state == LessonState.UNLOCKED), None
+    )
+    return render(
+        request, "progress/course_map.html", {"course": course, "units": units, "next_lesson": next_lesson}
+    )
+
+
+@login_required
+def lesson_detail(request, slug: str):
+    lesson = get_object_or_404(Lesson.objects.select_related("unit__course"), slug=slug)
+    card = lesson_card(lesson=lesson, learner=request_learner(request))
+    return render(request, "progress/lesson_detail.html", {"card": card, "lesson": lesson})
 
 
 @login_required
