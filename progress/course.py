@@ -12,9 +12,10 @@ from django.db.models import Prefetch
 from accounts.models import Learner
 from lessons.models import Course, Lesson, Phrase, Sign, Unit
 from lessons.selectors import taught_sign_ids
+from practice.models import AttemptResult
 
+from .models import SignProgress
 from .rules import LessonState, lesson_states, required_signs
-from .selectors import learner_passed_sign_ids
 
 
 @dataclass
@@ -34,6 +35,19 @@ class UnitCard:
     @property
     def completed(self) -> int:
         return sum(card.state == LessonState.COMPLETED for card in self.lessons)
+
+
+def learner_passed_sign_ids(*, learner: Learner) -> set[int]:
+    """Ids of the signs this learner has passed at least once, alone or found in a phrase."""
+    alone = set(
+        AttemptResult.objects.filter(attempt__learner=learner, passed=True, attempt__sign__isnull=False)
+        .values_list("attempt__sign_id", flat=True)
+        .distinct()
+    )
+    # Phrase attempts count each found sign as a pass; only progress knows them by sign.
+    return alone | set(
+        SignProgress.objects.filter(learner=learner, passes__gt=0).values_list("sign_id", flat=True)
+    )
 
 
 def course_map(*, course: Course, learner: Learner | None) -> list[UnitCard]:
