@@ -147,3 +147,51 @@ def test_seed_demo_creates_a_learner_whose_progress_matches_a_recompute(curricul
     assert before["progress"][0]["streak_current"] >= 10  # the last ten days are unbroken
     call_command("recompute_progress", learner=[learner.pk], verbosity=0)
     assert snapshot(learner) == before
+
+
+@pytest.mark.parametrize(("rank", "xp"), [(1, 20), (3, 15), (10, 10), (None, 2)])
+def test_grading_signal_prices_the_result_and_counts_it_in_the_same_transaction(curriculum, hamlet, rank, xp):
+    """practice sends attempt_graded inside the transaction that stores a result with no XP yet; the
+    receiver progress connects in its AppConfig.ready prices it by the rule book and counts it."""
+    from django.db import transaction
+
+    from practice.models import Attempt, AttemptResult
+    from practice.signals import attempt_graded
+
+    (hello,) = signs("hello")
+    attempt = Attempt.objects.create(learner=hamlet, sign=hello, status=Attempt.Status.GRADED)
+    with transaction.atomic():
+        result = AttemptResult.objects.create(
+            attempt=attempt,
+            passed=rank is not None,
+            rank=rank,
+            xp=0,
+            top10=[],
+            detected={},
+            model_version="t",
+        )
+        attempt_graded.send(sender=Attempt, attempt=attempt, result=result)
+
+    assert AttemptResult.objects.get(pk=attempt.pk).xp == xp
+    assert LearnerProgress.objects.get(learner=hamlet).xp_total == xp
+    assert ProgressEvent.objects.get(attempt=attempt).xp == xp
+
+
+def test_a_receiver_that_fails_undoes_the_grade_with_it(curriculum, hamlet, monkeypatch):
+    from django.db import transaction
+
+    from practice.models import Attempt, AttemptResult
+    from practice.signals import attempt_graded
+
+    def broken(**_):
+        raise RuntimeError("progress is down")
+
+    monkeypatch.setattr("progress.services.progress_record_attempt", broken)
+    (hello,) = signs("hello")
+    attempt = Attempt.objects.create(learner=hamlet, sign=hello)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        result = AttemptResult.objects.create(
+            attempt=attempt, passed=True, rank=1, xp=0, top10=[], detected={}, model_version="t"
+        )
+        attempt_graded.send(sender=Attempt, attempt=attempt, result=result)
+    assert not AttemptResult.objects.filter(pk=attempt.pk).exists()
