@@ -6,8 +6,25 @@ from django.urls import reverse
 from accounts.services import learner_create
 from lessons.models import Lesson, Phrase, Unit
 from practice.models import Attempt, AttemptResult
+from progress.rules import outcome_for_rank
 
 pytestmark = pytest.mark.django_db
+
+
+def first_lesson_passed(learner, *, rank: int) -> None:
+    """Every sign of the first lesson passed at `rank` (results written directly)."""
+    first = Lesson.objects.order_by("unit__order", "order").first()
+    for sign in first.signs.all():
+        attempt = Attempt.objects.create(learner=learner, sign=sign, status=Attempt.Status.GRADED)
+        AttemptResult.objects.create(
+            attempt=attempt,
+            passed=True,
+            rank=rank,
+            xp=outcome_for_rank(rank).xp,
+            top10=[],
+            detected={},
+            model_version="t",
+        )
 
 
 def test_course_map_shows_first_lesson_open_and_the_rest_locked(hamlet_client, curriculum):
@@ -19,12 +36,7 @@ def test_course_map_shows_first_lesson_open_and_the_rest_locked(hamlet_client, c
 
 
 def test_passing_every_sign_of_the_first_lesson_unlocks_the_second(hamlet_client, hamlet, curriculum):
-    first = Lesson.objects.order_by("unit__order", "order").first()
-    for sign in first.signs.all():
-        attempt = Attempt.objects.create(learner=hamlet, sign=sign, status=Attempt.Status.GRADED)
-        AttemptResult.objects.create(
-            attempt=attempt, passed=True, rank=1, xp=20, top10=[], detected={}, model_version="t"
-        )
+    first_lesson_passed(hamlet, rank=1)
     cards = [
         card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons
     ]
@@ -32,12 +44,7 @@ def test_passing_every_sign_of_the_first_lesson_unlocks_the_second(hamlet_client
 
 
 def test_progress_belongs_to_the_active_profile_only(hamlet_client, hamlet, curriculum):
-    first = Lesson.objects.order_by("unit__order", "order").first()
-    for sign in first.signs.all():
-        attempt = Attempt.objects.create(learner=hamlet, sign=sign, status=Attempt.Status.GRADED)
-        AttemptResult.objects.create(
-            attempt=attempt, passed=True, rank=2, xp=15, top10=[], detected={}, model_version="t"
-        )
+    first_lesson_passed(hamlet, rank=2)
     learner_create(user=hamlet.user, display_name="Gertrude", select=True)
     cards = [
         card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons
