@@ -121,9 +121,9 @@ class ProgressFold:
     cards: dict[int, ReviewCard] = field(default_factory=dict)
     badges: dict[str, datetime | None] = field(default_factory=dict)  # code -> earned now (None: stored)
     complete: bool = False
-    _touched: set = field(default_factory=set)  # (kind, key) of the rows to write
-    _reviews: dict[int, list[SignReview]] = field(default_factory=lambda: defaultdict(list))
-    _curriculum: tuple | None = None
+    _touched: set = field(default_factory=set, init=False)  # (kind, key) of the rows to write
+    _reviews: dict[int, list[SignReview]] = field(default_factory=lambda: defaultdict(list), init=False)
+    _curriculum: tuple | None = field(default=None, init=False)
 
     @classmethod
     def empty(cls, *, learner: Learner) -> ProgressFold:
@@ -200,9 +200,8 @@ class ProgressFold:
     def _badge_facts(self, *, curriculum_changed: bool) -> rules.BadgeFacts:
         completed_units: frozenset[str] = frozenset()
         perfect = 0
-        if (
-            curriculum_changed
-        ):  # unit and lesson badges can only change when a sign is passed for the first time
+        # Unit and lesson badges can only change when a sign is passed for the first time.
+        if curriculum_changed:
             if self._curriculum is None:
                 self._curriculum = curriculum_structure()
             unit_signs, lesson_signs = self._curriculum
@@ -222,7 +221,7 @@ class ProgressFold:
         passed: dict[int, bool] = {}
         if not self.complete:
             stored = SignProgress.objects.filter(learner=self.learner, passes__gt=0).exclude(
-                sign_id__in=self.signs
+                sign_id__in=list(self.signs)
             )
             passed.update(stored.values_list("sign_id", "first_try_passed"))
         passed.update((sign_id, row.first_try_passed) for sign_id, row in self.signs.items() if row.passes)
