@@ -1,11 +1,12 @@
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from .deletion import account_delete, learner_delete, learners_stored_data
 from .forms import LearnerForm, SignupForm
 from .lockout import login_lockout
 from .models import Learner
@@ -92,3 +93,49 @@ def profile_switch(request, learner_id: int):
     ):
         return redirect(next_url)
     return redirect("course-map")
+
+
+# --- Data rights: deleting a profile or the account (accounts.deletion) ---------------------------
+@login_required
+def profile_delete(request, learner_id: int):
+    learner = get_object_or_404(Learner, pk=learner_id, user=request.user)
+    n_profiles = request.user.learners.count()
+    if request.method == "POST":
+        if n_profiles <= 1:
+            messages.error(request, "This is the account's only profile: delete the account instead.")
+            return redirect("account-delete")
+        if request.POST.get("confirm") != learner.display_name:
+            messages.error(request, "Type the profile name exactly to confirm.")
+            return redirect("profile-delete", learner_id=learner.pk)
+        report = learner_delete(learner=learner)
+        messages.success(
+            request,
+            f"Deleted {report.learners} profile with {report.attempts} attempts and {report.files} stored files.",
+        )
+        return redirect("profiles")
+    n_attempts = learners_stored_data(learners=Learner.objects.filter(pk=learner.pk)).attempts
+    return render(
+        request,
+        "accounts/profile_delete.html",
+        {"learner": learner, "n_attempts": n_attempts, "only_profile": n_profiles <= 1},
+    )
+
+
+@login_required
+def account_delete_view(request):
+    if request.method == "POST":
+        if not request.user.check_password(request.POST.get("password", "")):
+            messages.error(request, "That password is not right.")
+            return redirect("account-delete")
+        user = request.user
+        logout(request)
+        report = account_delete(user=user)
+        messages.success(
+            request,
+            f"Your account, {report.learners} profile(s), {report.attempts} attempts and "
+            f"{report.files} stored files were deleted.",
+        )
+        return redirect("home")
+    learners = list(request.user.learners.all())
+    n_attempts = learners_stored_data(learners=request.user.learners.all()).attempts
+    return render(request, "accounts/account_delete.html", {"learners": learners, "n_attempts": n_attempts})

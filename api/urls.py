@@ -18,10 +18,10 @@ urlpatterns = [
     path("v1/signs/", lessons_api.SignListView.as_view(), name="api-sign-list"),
     path("v1/signs/<str:name>/", lessons_api.SignDetailView.as_view(), name="api-sign-detail"),
     path("v1/tutorials/<int:pk>/video/", lessons_api.TutorialVideoView.as_view(), name="api-tutorial-video"),
-    path("v1/course/", lessons_api.CourseView.as_view(), name="api-course"),
+    path("v1/course/", progress_api.CourseView.as_view(), name="api-course"),
     path("v1/phrases/", lessons_api.PhraseListView.as_view(), name="api-phrase-list"),
     path("v1/phrases/<int:pk>/", lessons_api.PhraseDetailView.as_view(), name="api-phrase-detail"),
-    path("v1/lessons/<slug:slug>/", lessons_api.LessonDetailView.as_view(), name="api-lesson-detail"),
+    path("v1/lessons/<slug:slug>/", progress_api.LessonDetailView.as_view(), name="api-lesson-detail"),
     # learner profiles
     path("v1/learners/", accounts_api.LearnerListView.as_view(), name="api-learner-list"),
     path("v1/learners/<int:pk>/", accounts_api.LearnerDetailView.as_view(), name="api-learner-detail"),

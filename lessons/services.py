@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, Max
 
 from .models import Course, Lesson, Phrase, PhraseSign, Sign, TutorialVideo, Unit
+from .signals import tutorial_check_requested
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CLIP_NAME = re.compile(r"^(?P<index>\d+)_(?P<sign>.+)_(?P<n>\d+)\.(mp4|webm|mov|mkv)$", re.IGNORECASE)
@@ -125,10 +126,8 @@ def tutorial_create(*, sign: Sign, file: File, title: str = "", source: str = ""
 
 
 def tutorial_queue_check(*, tutorial: TutorialVideo) -> None:
-    """Queue the recognition check for a tutorial (practice pipeline); runs after commit."""
-    from lessons.tasks import tutorial_check_task
-
-    transaction.on_commit(lambda: tutorial_check_task.delay(tutorial.pk))
+    """Ask for the recognition check of a tutorial: practice's receiver queues it after commit."""
+    tutorial_check_requested.send(sender=TutorialVideo, tutorial=tutorial)
 
 
 def tutorial_import_folder(*, folder: Path) -> TutorialImportResult:

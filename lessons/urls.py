@@ -4,8 +4,6 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("learn/", views.course_map_view, name="course-map"),
-    path("learn/lessons/<slug:slug>/", views.lesson_detail, name="lesson-detail"),
     path("learn/phrases/<slug:slug>/", views.phrase_detail, name="phrase-detail"),
     path("media/phrases/<slug:slug>/", views.phrase_video, name="phrase-video"),
     path("signs/", views.explorer, name="explorer"),

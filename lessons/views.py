@@ -3,39 +3,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.selectors import request_learner
-from progress.rules import LessonState
 from signlearn.media import media_response
 
-from .models import Lesson, Phrase, Sign, TutorialVideo, Unit
+from .models import Phrase, Sign, TutorialVideo, Unit
 from .phrases import phrase_get, phrase_steps
-from .selectors import course_get, course_map, lesson_card, sign_list
+from .selectors import course_get, sign_list
 
 
 def home(request):
     course = course_get()
     return render(request, "lessons/home.html", {"course": course})
-
-
-@login_required
-def course_map_view(request):
-    course = course_get()
-    if course is None:
-        raise Http404("The curriculum has not been loaded yet (manage.py load_curriculum).")
-    learner = request_learner(request)
-    units = course_map(course=course, learner=learner)
-    next_lesson = next(
-        (card for unit in units for card in unit.lessons if card.state == LessonState.UNLOCKED), None
-    )
-    return render(
-        request, "lessons/course_map.html", {"course": course, "units": units, "next_lesson": next_lesson}
-    )
-
-
-@login_required
-def lesson_detail(request, slug: str):
-    lesson = get_object_or_404(Lesson.objects.select_related("unit__course"), slug=slug)
-    card = lesson_card(lesson=lesson, learner=request_learner(request))
-    return render(request, "lessons/lesson_detail.html", {"card": card, "lesson": lesson})
 
 
 @login_required
@@ -76,10 +53,7 @@ def phrase_detail(request, slug: str):
 @login_required
 def phrase_video(request, slug: str):
     """The admin-uploaded clip of a whole phrase (signed-in learners only, like tutorials)."""
-    phrase = get_object_or_404(Phrase, slug=slug)
-    if not phrase.video:
-        raise Http404
-    return media_response(request, phrase.video)
+    return _clip_response(request, get_object_or_404(Phrase, slug=slug).video)
 
 
 def explorer(request):
@@ -107,10 +81,14 @@ def explorer(request):
 @login_required
 def tutorial_media(request, tutorial_id: int):
     """Tutorial clips are for signed-in learners only (their licence allows no public serving)."""
-    tutorial = get_object_or_404(TutorialVideo, pk=tutorial_id)
-    if not tutorial.file:
+    return _clip_response(request, get_object_or_404(TutorialVideo, pk=tutorial_id).file)
+
+
+def _clip_response(request, file):
+    """A curriculum clip (tutorial or whole phrase) as stored; 404 for a row without one."""
+    if not file:
         raise Http404
-    return media_response(request, tutorial.file)
+    return media_response(request, file)
 
 
 def sign_redirect(request, index: int):

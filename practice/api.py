@@ -19,11 +19,12 @@ from rest_framework.views import APIView
 from api.learner import request_learner
 from lessons.models import Phrase, Sign
 
+from .errors import AttemptRejected
 from .landmarks_input import LandmarksInvalid, landmarks_from_file, landmarks_from_json
 from .models import Attempt
 from .phrases import phrase_attempt_create, phrase_attempt_create_from_landmarks
 from .selectors import attempt_visible
-from .services import AttemptRejected, attempt_create, attempt_create_from_landmarks
+from .services import attempt_create, attempt_create_from_landmarks
 
 
 class UploadRejected(exceptions.APIException):

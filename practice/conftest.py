@@ -65,7 +65,7 @@ def reference_predictor() -> ReferencePredictor:
 @pytest.fixture
 def pinned_model(monkeypatch, reference_predictor) -> ReferencePredictor:
     """Grade in this process with the reference model instead of the registry's active one."""
-    monkeypatch.setattr("practice.services._predictor", lambda: reference_predictor)
+    monkeypatch.setattr("practice.predictor.grading_predictor", lambda: reference_predictor)
     reference_predictor.frame_aspects.clear()
     return reference_predictor
 
@@ -74,7 +74,7 @@ def pinned_model(monkeypatch, reference_predictor) -> ReferencePredictor:
 def sent_tasks(monkeypatch) -> list[int]:
     """Attempt ids sent to the grading task (instead of a broker) in tests without a worker; the replay
     task a graded attempt queues runs at once, as an idle worker would."""
-    from practice.services import attempt_media_render
+    from practice.replay import attempt_media_render
 
     sent: list[int] = []
     monkeypatch.setattr("practice.tasks.grade_attempt_task.delay", lambda attempt_id: sent.append(attempt_id))

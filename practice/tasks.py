@@ -5,17 +5,12 @@ import logging
 from celery import shared_task
 from celery.signals import task_received, worker_ready
 
-from .services import (
-    BROKER_ERRORS,
-    GRADE_SOFT_TIME_LIMIT_S,
-    GRADE_TIME_LIMIT_S,
-    TRANSIENT_ERRORS,
-    attempt_grade,
-    attempt_mark_taken,
-    attempt_media_render,
-    attempts_requeue_stuck,
-    clips_purge_expired,
-)
+from .errors import BROKER_ERRORS, TRANSIENT_ERRORS
+from .grading import GRADE_SOFT_TIME_LIMIT_S, GRADE_TIME_LIMIT_S, attempt_grade
+from .recovery import attempt_mark_taken, attempts_requeue_stuck
+from .replay import attempt_media_render
+from .services import clips_purge_expired
+from .tutorial_qa import tutorial_check
 
 
 @shared_task(
@@ -69,3 +64,18 @@ def mark_attempt_taken(request=None, **_) -> None:
 @shared_task(name="practice.purge_expired_clips", soft_time_limit=300, time_limit=360)
 def purge_expired_clips_task() -> int:
     return clips_purge_expired()
+
+
+@shared_task(
+    name="lessons.tutorial_check",  # its name before it moved here: queued messages and routes still match
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    max_retries=3,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def tutorial_check_task(tutorial_id: int) -> None:
+    """Run a tutorial clip through the recognition pipeline and flag it if its sign is not in the top-10."""
+    tutorial_check(tutorial_id=tutorial_id)

@@ -14,12 +14,13 @@ from lessons.models import Phrase, Sign
 from signlearn.limits import wants_json
 from signlearn.media import media_response
 
+from .errors import AttemptRejected
 from .forms import AttemptUploadForm
 from .media_access import media_access_record
 from .models import Attempt
 from .phrases import phrase_attempt_create
 from .selectors import attempt_media_file, attempt_summary, attempt_visible
-from .services import AttemptRejected, attempt_create
+from .services import attempt_create
 
 
 @login_required

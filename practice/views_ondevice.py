@@ -9,8 +9,9 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import request_learner
 from lessons.models import Sign
 
+from .errors import AttemptRejected
 from .landmarks_input import LandmarksInvalid, landmarks_from_file
-from .services import AttemptRejected, attempt_create_from_landmarks
+from .services import attempt_create_from_landmarks
 from .views import _status_payload, refusal_response, upload_refusal
 
 TRUE_VALUES = {"1", "true", "on", "yes"}

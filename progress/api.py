@@ -1,15 +1,22 @@
-"""API v1: a learner's progress and dashboard figures, the review queue, and the family overview.
+"""API v1: the course with a learner's lesson states, a learner's progress and dashboard figures, the
+review queue, and the family overview.
 
-Thin views over progress.selectors: the same numbers the dashboard pages show, as JSON.
+Thin views over progress.course and progress.selectors: the same figures the pages show, as JSON.
 """
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.learner import LearnerQuerySerializer, request_learner
+from lessons.models import Lesson, Sign
+from lessons.selectors import course_get
 
+from .course import course_map, lesson_card
+from .rules import LessonState
 from .selectors import family_overview, learner_dashboard, review_queue
 
 
@@ -207,3 +214,84 @@ class FamilyView(APIView):
 
     def get(self, request):
         return Response(FamilyMemberSerializer(family_overview(user=request.user), many=True).data)
+
+
+# --- The course with the learner's lesson states (tagged curriculum, like the signs) ---------------
+class LessonSignSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sign
+        fields = ["index", "name", "label"]
+
+
+class LessonCardSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="lesson.slug")
+    title = serializers.CharField(source="lesson.title")
+    order = serializers.IntegerField(source="lesson.order")
+    state = serializers.ChoiceField(choices=[state.value for state in LessonState])
+    passed = serializers.IntegerField(help_text="How many of the lesson's signs the learner has passed.")
+    signs = LessonSignSerializer(many=True)
+
+
+class LessonDetailSerializer(LessonCardSerializer):
+    unit = serializers.CharField(source="lesson.unit.slug")
+
+
+class UnitPhraseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    gloss = serializers.CharField()
+    meaning = serializers.CharField()
+
+
+class UnitCardSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="unit.slug")
+    title = serializers.CharField(source="unit.title")
+    description = serializers.CharField(source="unit.description")
+    order = serializers.IntegerField(source="unit.order")
+    completed = serializers.IntegerField(help_text="How many of the unit's lessons are completed.")
+    lessons = LessonCardSerializer(many=True)
+    phrases = UnitPhraseSerializer(
+        many=True, help_text="Phrase exercises after the lessons (/api/v1/phrases/)."
+    )
+
+
+class CourseSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    learner = serializers.IntegerField(help_text="The learner profile whose states are shown.")
+    units = UnitCardSerializer(many=True)
+
+
+@extend_schema(tags=["curriculum"], parameters=[LearnerQuerySerializer], responses=CourseSerializer)
+class CourseView(APIView):
+    """The course: units and lessons in order, each lesson locked / unlocked / completed for the learner."""
+
+    uses_learner = True
+
+    def get(self, request):
+        learner = request_learner(request)
+        course = course_get()
+        if course is None:
+            raise NotFound("The curriculum has not been loaded yet (manage.py load_curriculum).")
+        units = course_map(course=course, learner=learner)
+        data = {
+            "slug": course.slug,
+            "title": course.title,
+            "description": course.description,
+            "learner": learner.pk,
+            "units": units,
+        }
+        return Response(CourseSerializer(data).data)
+
+
+@extend_schema(tags=["curriculum"], parameters=[LearnerQuerySerializer], responses=LessonDetailSerializer)
+class LessonDetailView(APIView):
+    """One lesson with its signs and the learner's state of it."""
+
+    uses_learner = True
+
+    def get(self, request, slug: str):
+        learner = request_learner(request)
+        lesson = get_object_or_404(Lesson.objects.select_related("unit__course"), slug=slug)
+        return Response(LessonDetailSerializer(lesson_card(lesson=lesson, learner=learner)).data)

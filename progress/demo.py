@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from accounts.models import Learner
 from lessons.models import Phrase, Sign
+from ml.grading import TOP_K
 from practice.models import Attempt, AttemptResult
+from practice.verdicts import is_pass, phrase_passed
 
 from . import rules
 from .services import progress_record_attempt
@@ -40,19 +42,7 @@ def demo_attempt_record(
     )
     attempt.refresh_from_db()
     top10 = [{"sign": sign.name, "index": sign.index, "score": round(0.9 / rank, 4)}] if rank else []
-    result = AttemptResult.objects.create(
-        attempt=attempt,
-        passed=rules.is_pass(rank),
-        rank=rank,
-        xp=rules.outcome_for_rank(rank).xp,
-        top10=top10,
-        detected={"face": 1.0, "left_hand": 0.7, "pose": 1.0, "right_hand": 0.9},
-        n_frames=90,
-        model_version="demo",
-    )
-    AttemptResult.objects.filter(pk=attempt.pk).update(graded_at=graded_at)
-    result.refresh_from_db()
-    progress_record_attempt(attempt=attempt, result=result)
+    _demo_result_record(attempt=attempt, rank=rank, top10=top10, graded_at=graded_at)
     return attempt
 
 
@@ -70,16 +60,24 @@ def demo_phrase_attempt_record(
     attempt.refresh_from_db()
     names = [item.sign.name for item in phrase.items.select_related("sign").order_by("position")]
     verdicts = [
-        {"sign": name, "found": rank <= rules.TOP_K, "rank": rank, "start_s": i * 1.5, "end_s": i * 1.5 + 1.2}
+        {"sign": name, "found": rank <= TOP_K, "rank": rank, "start_s": i * 1.5, "end_s": i * 1.5 + 1.2}
         for i, (name, rank) in enumerate(zip(names, ranks, strict=True))
     ]
+    _demo_result_record(attempt=attempt, rank=None, verdicts=verdicts, graded_at=graded_at)
+    return attempt
+
+
+def _demo_result_record(
+    *, attempt: Attempt, rank: int | None, graded_at: datetime, top10=(), verdicts: list[dict] | None = None
+) -> None:
+    """The attempt's result as grading would store it (verdict, XP), graded at `graded_at`, counted."""
     result = AttemptResult.objects.create(
         attempt=attempt,
-        passed=rules.phrase_passed(verdicts),
-        rank=None,
-        xp=rules.phrase_xp(verdicts),
-        top10=[],
-        signs=verdicts,
+        passed=phrase_passed(verdicts) if verdicts is not None else is_pass(rank),
+        rank=rank,
+        xp=rules.result_xp(rank=rank, verdicts=verdicts),
+        top10=list(top10),
+        signs=verdicts or [],
         detected={"face": 1.0, "left_hand": 0.7, "pose": 1.0, "right_hand": 0.9},
         n_frames=90,
         model_version="demo",
@@ -87,7 +85,6 @@ def demo_phrase_attempt_record(
     AttemptResult.objects.filter(pk=attempt.pk).update(graded_at=graded_at)
     result.refresh_from_db()
     progress_record_attempt(attempt=attempt, result=result)
-    return attempt
 
 
 @dataclass

@@ -11,6 +11,10 @@ from zoneinfo import ZoneInfo
 
 from fsrs import Card, Rating, Scheduler
 
+# Whether an attempt passed is grading's verdict, stored on its result; the rule book builds on it.
+from practice.verdicts import is_pass as is_pass
+from practice.verdicts import phrase_passed, phrase_sign_rank
+
 
 class LessonState(StrEnum):
     LOCKED = "locked"
@@ -31,7 +35,6 @@ RANK_TABLE: tuple[tuple[int, RankOutcome], ...] = (
     (10, RankOutcome(xp=10, rating="Hard")),
 )
 EFFORT_OUTCOME = RankOutcome(xp=2, rating="Again")
-TOP_K = 10
 
 
 def outcome_for_rank(rank: int | None) -> RankOutcome:
@@ -44,10 +47,6 @@ def outcome_for_rank(rank: int | None) -> RankOutcome:
         if rank <= highest:
             return outcome
     return EFFORT_OUTCOME
-
-
-def is_pass(rank: int | None) -> bool:
-    return rank is not None and 1 <= rank <= TOP_K
 
 
 def required_signs(sign_ids: Sequence[int], taught_sign_ids: set[int]) -> list[int]:
@@ -361,9 +360,6 @@ def weakness_key(*, attempts: int, passes: int, rank_sum: int) -> tuple[float, f
     return (passes / attempts, -(rank_sum / attempts), -attempts)
 
 
-MISS_RANK = TOP_K + 1  # the rank a miss counts as when averaging ranks
-
-
 def sign_is_weak(*, attempts: int, passes: int, rank_sum: int) -> bool:
     """Worth practising: some attempt missed, or the mean rank is worse than mastery needs."""
     return attempts > 0 and (passes < attempts or rank_sum / attempts > MASTERY_MAX_RANK)
@@ -390,20 +386,15 @@ def card_review(card: Card, *, rank: int | None, at: datetime) -> Card:
 PHRASE_PASS_BONUS_XP = 10  # on top of each sign's XP, when every sign was found: fluency is the point
 
 
-def phrase_sign_rank(rank: int | None) -> int | None:
-    """A phrase sign's rank as a single-sign review counts it: 1-10, or None (not in its top-10)."""
-    return rank if rank is not None and 1 <= rank <= TOP_K else None
-
-
-def phrase_passed(verdicts: Sequence[dict]) -> bool:
-    """Passed when every sign is in its span's top-10 (the alignment keeps them in order)."""
-    return bool(verdicts) and all(phrase_sign_rank(v["rank"]) is not None for v in verdicts)
-
-
 def phrase_xp(verdicts: Sequence[dict]) -> int:
     """Each sign's XP as if practised alone, plus PHRASE_PASS_BONUS_XP when the phrase passed."""
     xp = sum(outcome_for_rank(phrase_sign_rank(v["rank"])).xp for v in verdicts)
     return xp + (PHRASE_PASS_BONUS_XP if phrase_passed(verdicts) else 0)
+
+
+def result_xp(*, rank: int | None, verdicts: Sequence[dict] | None) -> int:
+    """The XP a graded attempt earns: a phrase's by its signs' verdicts, a sign's by its rank."""
+    return phrase_xp(verdicts) if verdicts is not None else outcome_for_rank(rank).xp
 
 
 def phrase_sign_reviews(verdicts: Sequence[dict]) -> list[tuple[str, int | None]]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Learner
 from lessons.models import Phrase, Sign, Unit
-from practice.models import Attempt, AttemptResult
+from practice.models import Attempt
 
 from . import rules
 from .models import Badge, DailyActivity, LearnerProgress, PhraseProgress, ReviewCard, SignProgress
@@ -23,19 +23,6 @@ XP_SERIES_DAYS = 30
 CALENDAR_WEEKS = 18
 WEAKEST_SIGNS = 5
 RECENT_ATTEMPTS = 8
-
-
-def learner_passed_sign_ids(*, learner: Learner) -> set[int]:
-    """Ids of the signs this learner has passed at least once, alone or found in a phrase."""
-    alone = set(
-        AttemptResult.objects.filter(attempt__learner=learner, passed=True, attempt__sign__isnull=False)
-        .values_list("attempt__sign_id", flat=True)
-        .distinct()
-    )
-    # Phrase attempts count each found sign as a pass; only progress knows them by sign.
-    return alone | set(
-        SignProgress.objects.filter(learner=learner, passes__gt=0).values_list("sign_id", flat=True)
-    )
 
 
 def learner_today(*, learner: Learner, now: datetime | None = None) -> date:
@@ -298,33 +285,12 @@ def learner_dashboard_history(
     """XP over time, calendar, per-unit pass rates, weakest signs, badges and phrases (5 queries)."""
     calendar_start = today - timedelta(days=today.weekday() + 7 * (CALENDAR_WEEKS - 1))
     series_start = today - timedelta(days=XP_SERIES_DAYS - 1)
-    first_day = min(calendar_start, series_start)
     days = {
         day: (xp, attempts)
         for day, xp, attempts in DailyActivity.objects.filter(
-            learner=learner, date__gte=first_day
+            learner=learner, date__gte=min(calendar_start, series_start)
         ).values_list("date", "xp", "attempts")
     }  # 1
-
-    frozen = {date.fromisoformat(d) for d in progress.frozen_dates}
-    calendar = []
-    for week in range(CALENDAR_WEEKS):
-        cells = []
-        for weekday in range(7):
-            d = calendar_start + timedelta(days=7 * week + weekday)
-            xp, attempts = days.get(d, (0, 0))
-            cells.append(DayCell(date=d, xp=xp, attempts=attempts, frozen=d in frozen, in_future=d > today))
-        calendar.append(cells)
-
-    window_xp = sum(xp for d, (xp, _) in days.items() if series_start <= d <= today)
-    running = progress.xp_total - window_xp  # XP earned before the window
-    xp_series = []
-    for offset in range(XP_SERIES_DAYS):
-        d = series_start + timedelta(days=offset)
-        xp = days.get(d, (0, 0))[0]
-        running += xp
-        xp_series.append(XpPoint(date=d, xp=xp, total=running))
-
     # Plain tuples, not model instances: up to 250 rows.
     records = [
         _SignRecord(*row)
@@ -345,10 +311,59 @@ def learner_dashboard_history(
             n_signs=Count("lessons__signs", distinct=True), n_phrases=Count("phrases", distinct=True)
         )
     )  # 1
+    unit_titles = {unit.slug: unit.title for unit in unit_totals}
+    badges = [
+        BadgeView(b.code, *rules.badge_title(b.code, unit_titles), earned_at=b.earned_at)
+        for b in Badge.objects.filter(learner=learner).order_by("-earned_at", "code")
+    ]  # 1
+    frozen = {date.fromisoformat(d) for d in progress.frozen_dates}
+    return DashboardHistory(
+        xp_series=_xp_series(days, start=series_start, today=today, xp_total=progress.xp_total),
+        calendar=_calendar(days, start=calendar_start, today=today, frozen=frozen),
+        units=_unit_rates(records, unit_totals),
+        weakest=_weakest(records),
+        badges=badges,
+        signs_total=sum(unit.n_signs for unit in unit_totals),
+        phrases=learner_phrase_records(learner=learner),  # 1
+        phrases_total=sum(unit.n_phrases for unit in unit_totals),
+    )
+
+
+def _calendar(
+    days: dict[date, tuple[int, int]], *, start: date, today: date, frozen: set[date]
+) -> list[list[DayCell]]:
+    """CALENDAR_WEEKS weeks of days from `start` (a Monday), each day's XP and attempts."""
+    calendar = []
+    for week in range(CALENDAR_WEEKS):
+        cells = []
+        for weekday in range(7):
+            d = start + timedelta(days=7 * week + weekday)
+            xp, attempts = days.get(d, (0, 0))
+            cells.append(DayCell(date=d, xp=xp, attempts=attempts, frozen=d in frozen, in_future=d > today))
+        calendar.append(cells)
+    return calendar
+
+
+def _xp_series(
+    days: dict[date, tuple[int, int]], *, start: date, today: date, xp_total: int
+) -> list[XpPoint]:
+    """XP of each day of the last XP_SERIES_DAYS, with the running total (earlier XP included)."""
+    window_xp = sum(xp for d, (xp, _) in days.items() if start <= d <= today)
+    running = xp_total - window_xp  # XP earned before the window
+    series = []
+    for offset in range(XP_SERIES_DAYS):
+        d = start + timedelta(days=offset)
+        xp = days.get(d, (0, 0))[0]
+        running += xp
+        series.append(XpPoint(date=d, xp=xp, total=running))
+    return series
+
+
+def _unit_rates(records: list[_SignRecord], unit_totals: list[Unit]) -> list[UnitRate]:
     by_unit: dict[int, list[_SignRecord]] = {}
     for record in records:
         by_unit.setdefault(record.unit_id, []).append(record)
-    units = [
+    return [
         UnitRate(
             unit=unit,
             attempts=sum(r.attempts for r in by_unit.get(unit.id, [])),
@@ -358,6 +373,10 @@ def learner_dashboard_history(
         )
         for unit in unit_totals
     ]
+
+
+def _weakest(records: list[_SignRecord]) -> list[WeakSign]:
+    """The WEAKEST_SIGNS signs most worth practising (rules.weakness_key), mastered ones left out."""
     weak = sorted(
         (
             r
@@ -370,7 +389,7 @@ def learner_dashboard_history(
             r.index,
         ),
     )
-    weakest = [
+    return [
         WeakSign(
             sign=Sign(pk=r.sign_id, name=r.name, index=r.index),
             attempts=r.attempts,
@@ -380,21 +399,6 @@ def learner_dashboard_history(
         )
         for r in weak[:WEAKEST_SIGNS]
     ]
-    unit_titles = {unit.slug: unit.title for unit in unit_totals}
-    badges = [
-        BadgeView(b.code, *rules.badge_title(b.code, unit_titles), earned_at=b.earned_at)
-        for b in Badge.objects.filter(learner=learner).order_by("-earned_at", "code")
-    ]  # 1
-    return DashboardHistory(
-        xp_series=xp_series,
-        calendar=calendar,
-        units=units,
-        weakest=weakest,
-        badges=badges,
-        signs_total=sum(unit.n_signs for unit in unit_totals),
-        phrases=learner_phrase_records(learner=learner),  # 1
-        phrases_total=sum(unit.n_phrases for unit in unit_totals),
-    )
 
 
 def learner_phrase_records(*, learner: Learner) -> list[PhraseRecord]:

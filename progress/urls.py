@@ -3,6 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("learn/", views.course_map_view, name="course-map"),
+    path("learn/lessons/<slug:slug>/", views.lesson_detail, name="lesson-detail"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<int:learner_id>/", views.dashboard, name="learner-dashboard"),
     path(
@@ -13,6 +15,4 @@ urlpatterns = [
     path("review/session/", views.session, name="review-session"),
     path("review/session/start/", views.session_start, name="review-session-start"),
     path("data/profiles/<int:learner_id>/export.csv", views.export_csv, name="learner-export"),
-    path("data/profiles/<int:learner_id>/delete/", views.profile_delete, name="profile-delete"),
-    path("data/account/delete/", views.account_delete_view, name="account-delete"),
 ]

@@ -1,10 +1,10 @@
-"""Pages for progress: dashboard, family overview, review queue and session, data rights."""
+"""Pages for progress: the learner's course map and lessons, dashboard, family overview, review queue
+and session, the CSV export."""
 
 from datetime import datetime
 from functools import cached_property
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,13 +13,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Learner
 from accounts.selectors import request_learner
-from lessons.models import Sign
+from lessons.models import Lesson, Sign
+from lessons.selectors import course_get
 from practice.models import Attempt
 from signlearn.media import media_response
 
 from . import charts
+from .course import course_map, lesson_card
+from .rules import LessonState
 from .selectors import family_overview, learner_dashboard, review_queue
-from .services import account_delete, learner_delete, learner_export_rows
+from .services import learner_export_rows
 
 SESSION_KEY = "progress_session"
 # The history part of the dashboard is cached per learner and progress version (a new graded attempt,
@@ -66,6 +69,28 @@ class DashboardCharts:
     @cached_property
     def units(self):
         return charts.unit_pass_rates(self.board.units)
+
+
+@login_required
+def course_map_view(request):
+    course = course_get()
+    if course is None:
+        raise Http404("The curriculum has not been loaded yet (manage.py load_curriculum).")
+    learner = request_learner(request)
+    units = course_map(course=course, learner=learner)
+    next_lesson = next(
+        (card for unit in units for card in unit.lessons if card.state == LessonState.UNLOCKED), None
+    )
+    return render(
+        request, "progress/course_map.html", {"course": course, "units": units, "next_lesson": next_lesson}
+    )
+
+
+@login_required
+def lesson_detail(request, slug: str):
+    lesson = get_object_or_404(Lesson.objects.select_related("unit__course"), slug=slug)
+    card = lesson_card(lesson=lesson, learner=request_learner(request))
+    return render(request, "progress/lesson_detail.html", {"card": card, "lesson": lesson})
 
 
 @login_required
@@ -178,7 +203,7 @@ def session(request):
     )
 
 
-# --- Data rights --------------------------------------------------------------------------------
+# --- Data rights: the CSV export (deleting a profile or the account: accounts.deletion) ---------
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -197,48 +222,3 @@ def export_csv(request, learner_id: int):
     filename = f"signlearn-{learner.pk}-{timezone.now():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-@login_required
-def profile_delete(request, learner_id: int):
-    learner = _own_learner(request, learner_id)
-    n_profiles = request.user.learners.count()
-    if request.method == "POST":
-        if n_profiles <= 1:
-            messages.error(request, "This is the account's only profile: delete the account instead.")
-            return redirect("account-delete")
-        if request.POST.get("confirm") != learner.display_name:
-            messages.error(request, "Type the profile name exactly to confirm.")
-            return redirect("profile-delete", learner_id=learner.pk)
-        report = learner_delete(learner=learner)
-        messages.success(
-            request,
-            f"Deleted {report.learners} profile with {report.attempts} attempts and {report.files} stored files.",
-        )
-        return redirect("profiles")
-    n_attempts = learner.attempts.count()
-    return render(
-        request,
-        "accounts/profile_delete.html",
-        {"learner": learner, "n_attempts": n_attempts, "only_profile": n_profiles <= 1},
-    )
-
-
-@login_required
-def account_delete_view(request):
-    if request.method == "POST":
-        if not request.user.check_password(request.POST.get("password", "")):
-            messages.error(request, "That password is not right.")
-            return redirect("account-delete")
-        user = request.user
-        logout(request)
-        report = account_delete(user=user)
-        messages.success(
-            request,
-            f"Your account, {report.learners} profile(s), {report.attempts} attempts and "
-            f"{report.files} stored files were deleted.",
-        )
-        return redirect("home")
-    learners = list(request.user.learners.all())
-    n_attempts = Attempt.objects.filter(learner__user=request.user).count()
-    return render(request, "accounts/account_delete.html", {"learners": learners, "n_attempts": n_attempts})

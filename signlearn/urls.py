@@ -12,6 +12,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("data/", include("accounts.data_urls")),
     path("api/", include("api.urls")),
     re_path(r"^api/", NotFoundView.as_view()),  # unmatched API paths answer JSON, not HTML
     path("", include("practice.urls")),

@@ -59,17 +59,6 @@ def test_loading_twice_keeps_phrases_and_an_admins_phrase(curriculum):
     assert ours.order == len(unit.phrases.all()) and ours.items.count() == 2  # kept, after the data's phrases
 
 
-def test_the_course_map_shows_each_units_phrases_after_its_lessons(hamlet_client, curriculum):
-    page = hamlet_client.get(reverse("course-map")).content.decode()
-    unit = Unit.objects.get(slug="daily-routines")
-    last_lesson = unit.lessons.order_by("order").last()
-    dad_go_bed = Phrase.objects.get(slug="dad-go-bed")
-    assert page.index(last_lesson.title) < page.index(reverse("phrase-detail", args=[dad_go_bed.slug]))
-    assert page.index(reverse("phrase-detail", args=[dad_go_bed.slug])) < page.index("Food and Mealtime")
-    assert "“Dad is going to bed.”" in page
-    assert page.count('class="lesson-card phrase-card"') == Phrase.objects.count()
-
-
 def test_the_phrase_page_plays_its_signs_tutorials_back_to_back_then_the_whole_phrase(
     hamlet_client, curriculum
 ):

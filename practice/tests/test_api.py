@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from ml.islr_io import write_sequence
+from practice.grading import attempt_grade
 from practice.models import Attempt
-from practice.services import attempt_grade
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 

@@ -11,8 +11,10 @@ from django.utils import timezone
 from lessons.models import Sign
 from practice import claims
 from practice.claims import current_holder, holder_gone
+from practice.grading import attempt_grade
 from practice.models import Attempt, AttemptResult
-from practice.services import attempt_create_from_landmarks, attempt_grade, attempts_requeue_stuck
+from practice.recovery import attempts_requeue_stuck
+from practice.services import attempt_create_from_landmarks
 from practice.tests.worker import REPO_DIR
 from progress.models import LearnerProgress, ProgressEvent
 
@@ -117,7 +119,7 @@ def test_a_failure_after_a_takeover_leaves_the_attempt_to_its_new_holder(
         hold(attempt, worker=ANOTHER_MACHINE, beat_age_s=0, runs=2)
         raise RuntimeError("this worker's model broke")
 
-    monkeypatch.setattr("practice.services._predictor", taken_over_then_broken)
+    monkeypatch.setattr("practice.predictor.grading_predictor", taken_over_then_broken)
     after = attempt_grade(attempt_id=attempt.pk)
     assert (after.status, after.worker) == ("processing", ANOTHER_MACHINE)
 

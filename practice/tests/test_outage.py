@@ -13,7 +13,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from practice.models import Attempt
-from practice.services import attempts_requeue_stuck
+from practice.recovery import attempts_requeue_stuck
 from practice.tests.worker import use_broker_url
 
 pytestmark = pytest.mark.usefixtures("curriculum")

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from lessons.models import Phrase, Sign
 from practice.conftest import PHRASE_SLUG
+from practice.grading import attempt_grade
 from practice.models import Attempt
-from practice.services import attempt_grade
 from progress.models import ProgressEvent, SignProgress
 from progress.rules import phrase_xp
 

@@ -12,16 +12,11 @@ from django.utils import timezone
 
 from lessons.models import Sign
 from practice.claims import current_holder
+from practice.errors import AttemptRejected
+from practice.grading import MAX_TASK_RUNS, attempt_grade
 from practice.models import Attempt, AttemptResult
-from practice.services import (
-    MAX_TASK_RUNS,
-    AttemptRejected,
-    attempt_create,
-    attempt_create_from_landmarks,
-    attempt_grade,
-    attempts_requeue_stuck,
-    clips_purge_expired,
-)
+from practice.recovery import attempts_requeue_stuck
+from practice.services import attempt_create, attempt_create_from_landmarks, clips_purge_expired
 from progress.models import LearnerProgress
 
 pytestmark = pytest.mark.usefixtures("curriculum")
@@ -113,7 +108,7 @@ def test_grading_queues_the_replay_on_the_media_queue_and_draws_it_once(
 ):
     from django.conf import settings
 
-    from practice.services import attempt_media_render
+    from practice.replay import attempt_media_render
     from practice.tasks import render_attempt_media_task
 
     queued: list[int] = []
@@ -187,7 +182,7 @@ def test_transient_database_error_releases_the_claim_for_a_retry(
     def database_down():
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr("practice.services._predictor", database_down)
+    monkeypatch.setattr("practice.predictor.grading_predictor", database_down)
     with pytest.raises(OperationalError):
         attempt_grade(attempt_id=attempt.pk)
     attempt.refresh_from_db()
@@ -198,7 +193,7 @@ def test_unexpected_error_fails_as_internal_error(hamlet, cloud_landmarks, monke
     attempt = attempt_create_from_landmarks(
         learner=hamlet, sign=Sign.objects.get(name="cloud"), data=cloud_landmarks
     )
-    monkeypatch.setattr("practice.services._predictor", lambda: 1 / 0)
+    monkeypatch.setattr("practice.predictor.grading_predictor", lambda: 1 / 0)
     failed = attempt_grade(attempt_id=attempt.pk)
     assert (failed.status, failed.failure_reason) == (Attempt.Status.FAILED, "internal_error")
 
@@ -278,7 +273,7 @@ def test_tutorial_check_records_rank_landmarks_and_flags(
     from django.core.files import File
 
     from lessons.services import tutorial_create
-    from practice.services import tutorial_check
+    from practice.tutorial_qa import tutorial_check
 
     with rain_clip.open("rb") as fh:
         own = tutorial_create(sign=Sign.objects.get(name="rain"), file=File(fh, name=rain_clip.name))

@@ -7,8 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from lessons.models import Sign
+from practice.grading import attempt_grade
 from practice.models import Attempt
-from practice.services import attempt_create_from_landmarks, attempt_grade
+from practice.services import attempt_create_from_landmarks
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 

@@ -147,3 +147,45 @@ def test_seed_demo_creates_a_learner_whose_progress_matches_a_recompute(curricul
     assert before["progress"][0]["streak_current"] >= 10  # the last ten days are unbroken
     call_command("recompute_progress", learner=[learner.pk], verbosity=0)
     assert snapshot(learner) == before
+
+
+def graded_in_practice(attempt, *, rank: int | None) -> None:
+    """What practice's grading does: a result with no XP yet, then attempt_graded, in one transaction."""
+    from django.db import transaction
+
+    from practice.models import Attempt, AttemptResult
+    from practice.signals import attempt_graded
+
+    unpriced = {"xp": 0, "top10": [], "detected": {}, "model_version": "t"}
+    with transaction.atomic():
+        result = AttemptResult.objects.create(attempt=attempt, passed=rank is not None, rank=rank, **unpriced)
+        attempt_graded.send(sender=Attempt, attempt=attempt, result=result)
+
+
+@pytest.mark.parametrize(("rank", "xp"), [(1, 20), (3, 15), (10, 10), (None, 2)])
+def test_grading_signal_prices_the_result_and_counts_it_in_the_same_transaction(curriculum, hamlet, rank, xp):
+    """The receiver progress connects in its AppConfig.ready prices the result by the rule book and
+    counts it, inside grading's transaction."""
+    from practice.models import Attempt, AttemptResult
+
+    (hello,) = signs("hello")
+    attempt = Attempt.objects.create(learner=hamlet, sign=hello, status=Attempt.Status.GRADED)
+    graded_in_practice(attempt, rank=rank)
+
+    assert AttemptResult.objects.get(pk=attempt.pk).xp == xp
+    assert LearnerProgress.objects.get(learner=hamlet).xp_total == xp
+    assert ProgressEvent.objects.get(attempt=attempt).xp == xp
+
+
+def test_a_receiver_that_fails_undoes_the_grade_with_it(curriculum, hamlet, monkeypatch):
+    from practice.models import Attempt, AttemptResult
+
+    def broken(**_):
+        raise RuntimeError("progress is down")
+
+    monkeypatch.setattr("progress.services.progress_record_attempt", broken)
+    (hello,) = signs("hello")
+    attempt = Attempt.objects.create(learner=hamlet, sign=hello)
+    with pytest.raises(RuntimeError):
+        graded_in_practice(attempt, rank=1)
+    assert not AttemptResult.objects.filter(pk=attempt.pk).exists()

@@ -36,7 +36,8 @@ def mirrored_mp4(source: Path, out: Path) -> Path:
 
 
 def grade(learner, sign: str, clip: Path) -> Attempt:
-    from practice.services import attempt_create, attempt_grade
+    from practice.grading import attempt_grade
+    from practice.services import attempt_create
 
     upload = SimpleUploadedFile(clip.name, clip.read_bytes())
     attempt = attempt_create(learner=learner, sign=Sign.objects.get(name=sign), video=upload)
