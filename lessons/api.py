@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.learner import LearnerQuerySerializer, request_learner
+from accounts.current import LearnerQuerySerializer, learner_for_api
 from progress.rules import LessonState
 from signlearn.media import VIDEO_TYPES, media_response
 
@@ -153,7 +153,7 @@ class CourseView(APIView):
     uses_learner = True
 
     def get(self, request):
-        learner = request_learner(request)
+        learner = learner_for_api(request)
         course = course_get()
         if course is None:
             raise NotFound("The curriculum has not been loaded yet (manage.py load_curriculum).")
@@ -175,7 +175,7 @@ class LessonDetailView(APIView):
     uses_learner = True
 
     def get(self, request, slug: str):
-        learner = request_learner(request)
+        learner = learner_for_api(request)
         lesson = get_object_or_404(Lesson.objects.select_related("unit__course"), slug=slug)
         return Response(LessonDetailSerializer(lesson_card(lesson=lesson, learner=learner)).data)
 

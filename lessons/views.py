@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.selectors import request_learner
+from accounts.current import learner_for_page
 from progress.rules import LessonState
 from signlearn.media import media_response
 
@@ -21,7 +21,7 @@ def course_map_view(request):
     course = course_get()
     if course is None:
         raise Http404("The curriculum has not been loaded yet (manage.py load_curriculum).")
-    learner = request_learner(request)
+    learner = learner_for_page(request)
     units = course_map(course=course, learner=learner)
     next_lesson = next(
         (card for unit in units for card in unit.lessons if card.state == LessonState.UNLOCKED), None
@@ -34,7 +34,7 @@ def course_map_view(request):
 @login_required
 def lesson_detail(request, slug: str):
     lesson = get_object_or_404(Lesson.objects.select_related("unit__course"), slug=slug)
-    card = lesson_card(lesson=lesson, learner=request_learner(request))
+    card = lesson_card(lesson=lesson, learner=learner_for_page(request))
     return render(request, "lessons/lesson_detail.html", {"card": card, "lesson": lesson})
 
 
@@ -55,7 +55,7 @@ def sign_detail(request, name: str):
             "sign": sign,
             "tutorials": tutorials,
             "next_sign": next_sign,
-            "learner": request_learner(request),
+            "learner": learner_for_page(request),
         },
     )
 
@@ -69,7 +69,7 @@ def phrase_detail(request, slug: str):
     return render(
         request,
         "lessons/phrase_detail.html",
-        {"phrase": phrase, "steps": phrase_steps(phrase=phrase), "learner": request_learner(request)},
+        {"phrase": phrase, "steps": phrase_steps(phrase=phrase), "learner": learner_for_page(request)},
     )
 
 

@@ -8,11 +8,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import request_learner
-from api.throttling import RateLimitUnavailable, uploads_wait_seconds
+from accounts.current import learner_for_page
 from lessons.models import Phrase, Sign
 from signlearn.limits import wants_json
 from signlearn.media import media_response
+from signlearn.throttling import RateLimitUnavailable, uploads_wait_seconds
 
 from .forms import AttemptUploadForm
 from .media_access import media_access_record
@@ -65,7 +65,7 @@ def phrase_attempt_submit(request: HttpRequest, slug: str) -> HttpResponse:
 def _clip_submit(request: HttpRequest, *, create, back_url: str) -> HttpResponse:
     """The checks and answers every practice upload shares: a learner, the rate limit, a valid form;
     then `create(learner, form)` queues the attempt (or refuses it with AttemptRejected)."""
-    learner = request_learner(request)
+    learner = learner_for_page(request)
     form = AttemptUploadForm(request.POST, request.FILES)
     problem = upload_refusal(request, learner)
     if problem is None and not form.is_valid():

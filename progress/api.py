@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.learner import LearnerQuerySerializer, request_learner
+from accounts.current import LearnerQuerySerializer, learner_for_api
 
 from .selectors import family_overview, learner_dashboard, review_queue
 
@@ -184,7 +184,7 @@ class ProgressView(APIView):
     uses_learner = True
 
     def get(self, request):
-        board = learner_dashboard(learner=request_learner(request))
+        board = learner_dashboard(learner=learner_for_api(request))
         return Response(ProgressSerializer(board).data)
 
 
@@ -195,7 +195,7 @@ class ReviewQueueView(APIView):
     uses_learner = True
 
     def get(self, request):
-        learner = request_learner(request)
+        learner = learner_for_api(request)
         queue = review_queue(learner=learner)
         data = {"learner": learner.pk, "count": queue.count, "due": queue.due, "upcoming": queue.upcoming}
         return Response(ReviewQueueSerializer(data).data)

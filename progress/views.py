@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.current import learner_for_page
 from accounts.models import Learner
-from accounts.selectors import request_learner
 from lessons.models import Sign
 from practice.models import Attempt
 from signlearn.media import media_response
@@ -31,7 +31,7 @@ SESSION_MAX_SIGNS = 20
 def _own_learner(request, learner_id: int | None) -> Learner:
     """The account's learner `learner_id` (404 for anyone else's), or the active one."""
     if learner_id is None:
-        learner = request_learner(request)
+        learner = learner_for_page(request)
         if learner is None:
             raise Http404("This account has no learner profile.")
         return learner

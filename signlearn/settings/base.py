@@ -275,7 +275,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     # Writes of views with a `throttle_scope` are rate limited per user (per IP when anonymous).
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["signlearn.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "uploads": os.environ.get("SIGNLEARN_UPLOAD_RATE", "20/min"),  # attempts created
         "auth": os.environ.get("SIGNLEARN_AUTH_RATE", "30/min"),  # token logins
