@@ -15,10 +15,10 @@ from signlearn.media import media_response
 from signlearn.throttling import RateLimitUnavailable, uploads_wait_seconds
 
 from .forms import AttemptUploadForm
-from .media_access import media_access_record
+from .media_access import attempt_media_read
 from .models import Attempt
 from .phrases import phrase_attempt_create
-from .selectors import attempt_media_file, attempt_summary, attempt_visible
+from .selectors import attempt_summary, attempt_visible
 from .services import AttemptRejected, attempt_create
 
 
@@ -113,11 +113,9 @@ def attempt_status(request: HttpRequest, pk: int) -> JsonResponse:
 def attempt_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The clip, replay or thumbnail of an attempt: for its owner, or staff allowed to read family media
     (each such read is logged); 404 for anyone else."""
-    attempt = attempt_visible(user=request.user, attempt_id=pk)
-    file = attempt_media_file(attempt=attempt, kind=kind) if attempt else None
-    if file is None or not file.storage.exists(file.name):
+    file = attempt_media_read(user=request.user, attempt_id=pk, kind=kind)
+    if file is None:
         raise Http404
-    media_access_record(user=request.user, attempt=attempt, kind=kind)
     return media_response(request, file)
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.current import learner_for_page
 from accounts.models import Learner
 from lessons.models import Sign
+from practice.media_access import attempt_media_read
 from practice.models import Attempt
 from signlearn.media import media_response
 
@@ -87,11 +88,12 @@ def dashboard(request, learner_id: int | None = None):
 
 @login_required
 def attempt_thumbnail(request, attempt_id: int):
-    """The skeleton thumbnail of an attempt (no camera pixels), for its account only."""
-    attempt = get_object_or_404(Attempt, pk=attempt_id, learner__user=request.user)
-    if not attempt.thumbnail:
+    """The skeleton thumbnail of an attempt (no camera pixels), under the same owner rule as the
+    attempt's other media (practice.media_access): its account, or logged staff reads."""
+    file = attempt_media_read(user=request.user, attempt_id=attempt_id, kind="thumbnail")
+    if file is None:
         raise Http404
-    return media_response(request, attempt.thumbnail)
+    return media_response(request, file)
 
 
 @login_required
