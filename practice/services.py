@@ -39,6 +39,7 @@ from kombu.exceptions import KombuError
 
 from accounts.models import Learner
 from lessons.models import Sign, TutorialVideo
+from ml.grading import TOP_K
 
 from .claims import HEARTBEAT_STALE, current_holder, heartbeat, holder_gone
 from .feedback import detection_failure
@@ -56,7 +57,6 @@ GRADE_TIME_LIMIT_S = 120
 QUEUED_STALE = timedelta(minutes=10)
 # A clip that kills its worker every time (out of memory) must not be retried forever.
 MAX_TASK_RUNS = 5
-TOP_K = 10
 # Errors worth retrying: the database or broker was briefly unreachable or locked.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 # What sending a task raises when the broker is down: kombu wraps connection errors after its

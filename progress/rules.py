@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 from fsrs import Card, Rating, Scheduler
 
+from ml.grading import MISSED_RANK as MISS_RANK  # noqa: F401  (progress.services averages with it)
+from ml.grading import TOP_K
+
 
 class LessonState(StrEnum):
     LOCKED = "locked"
@@ -31,7 +34,6 @@ RANK_TABLE: tuple[tuple[int, RankOutcome], ...] = (
     (10, RankOutcome(xp=10, rating="Hard")),
 )
 EFFORT_OUTCOME = RankOutcome(xp=2, rating="Again")
-TOP_K = 10
 
 
 def outcome_for_rank(rank: int | None) -> RankOutcome:
@@ -359,9 +361,6 @@ def weakness_key(*, attempts: int, passes: int, rank_sum: int) -> tuple[float, f
     if not attempts:
         return (1.0, 0.0, 0)
     return (passes / attempts, -(rank_sum / attempts), -attempts)
-
-
-MISS_RANK = TOP_K + 1  # the rank a miss counts as when averaging ranks
 
 
 def sign_is_weak(*, attempts: int, passes: int, rank_sum: int) -> bool:
