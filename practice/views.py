@@ -29,9 +29,7 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
     # A NUL byte can name no sign, and PostgreSQL refuses it in a query.
     sign = Sign.objects.filter(name=name).first() if "\x00" not in name else None
     if sign is None:
-        if wants_json(request):
-            return JsonResponse({"code": "unknown_sign", "detail": "No such sign."}, status=404)
-        raise Http404
+        return _not_found(request, code="unknown_sign", detail="No such sign.")
     return _clip_submit(
         request,
         create=lambda learner, form: attempt_create(
@@ -50,9 +48,7 @@ def phrase_attempt_submit(request: HttpRequest, slug: str) -> HttpResponse:
     """A phrase clip from the same panel: the same checks and answers as a sign's, a longer clip."""
     phrase = Phrase.objects.filter(slug=slug).first() if "\x00" not in slug else None
     if phrase is None:
-        if wants_json(request):
-            return JsonResponse({"code": "unknown_phrase", "detail": "No such phrase."}, status=404)
-        raise Http404
+        return _not_found(request, code="unknown_phrase", detail="No such phrase.")
     return _clip_submit(
         request,
         create=lambda learner, form: phrase_attempt_create(
@@ -60,6 +56,13 @@ def phrase_attempt_submit(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         back_url=reverse("phrase-detail", args=[phrase.slug]) + "#practice",
     )
+
+
+def _not_found(request: HttpRequest, *, code: str, detail: str) -> HttpResponse:
+    """404 for what the upload names: JSON for the panel's script, the 404 page without it."""
+    if wants_json(request):
+        return JsonResponse({"code": code, "detail": detail}, status=404)
+    raise Http404
 
 
 def _clip_submit(request: HttpRequest, *, create, back_url: str) -> HttpResponse:

@@ -39,38 +39,35 @@ def test_learning_pages_render_for_a_learner(hamlet_client, curriculum, name, kw
 
 
 def test_course_map_shows_first_lesson_open_and_the_rest_locked(hamlet_client, curriculum):
-    cards = [
-        card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons
-    ]
+    cards = course_map_cards(hamlet_client)
     assert [card.state.value for card in cards[:3]] == ["unlocked", "locked", "locked"]
     assert len(cards) == Lesson.objects.count()
 
 
-def test_passing_every_sign_of_the_first_lesson_unlocks_the_second(hamlet_client, hamlet, curriculum):
+def first_lesson_passed(learner, *, rank: int, xp: int) -> None:
+    """A graded, passed attempt at every sign of the course's first lesson."""
     first = Lesson.objects.order_by("unit__order", "order").first()
     for sign in first.signs.all():
-        attempt = Attempt.objects.create(learner=hamlet, sign=sign, status=Attempt.Status.GRADED)
+        attempt = Attempt.objects.create(learner=learner, sign=sign, status=Attempt.Status.GRADED)
         AttemptResult.objects.create(
-            attempt=attempt, passed=True, rank=1, xp=20, top10=[], detected={}, model_version="t"
+            attempt=attempt, passed=True, rank=rank, xp=xp, top10=[], detected={}, model_version="t"
         )
-    cards = [
-        card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons
-    ]
+
+
+def course_map_cards(client) -> list:
+    return [card for unit in client.get(reverse("course-map")).context["units"] for card in unit.lessons]
+
+
+def test_passing_every_sign_of_the_first_lesson_unlocks_the_second(hamlet_client, hamlet, curriculum):
+    first_lesson_passed(hamlet, rank=1, xp=20)
+    cards = course_map_cards(hamlet_client)
     assert [card.state.value for card in cards[:3]] == ["completed", "unlocked", "locked"]
 
 
 def test_progress_belongs_to_the_active_profile_only(hamlet_client, hamlet, curriculum):
-    first = Lesson.objects.order_by("unit__order", "order").first()
-    for sign in first.signs.all():
-        attempt = Attempt.objects.create(learner=hamlet, sign=sign, status=Attempt.Status.GRADED)
-        AttemptResult.objects.create(
-            attempt=attempt, passed=True, rank=2, xp=15, top10=[], detected={}, model_version="t"
-        )
+    first_lesson_passed(hamlet, rank=2, xp=15)
     learner_create(user=hamlet.user, display_name="Gertrude", select=True)
-    cards = [
-        card for unit in hamlet_client.get(reverse("course-map")).context["units"] for card in unit.lessons
-    ]
-    assert cards[0].state.value == "unlocked"
+    assert course_map_cards(hamlet_client)[0].state.value == "unlocked"
 
 
 def test_course_map_query_count_does_not_grow_with_lessons(

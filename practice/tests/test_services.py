@@ -22,6 +22,7 @@ from practice.services import (
     attempts_requeue_stuck,
     clips_purge_expired,
 )
+from practice.tests.conftest import BAD_CLIP_CODES
 from progress.models import LearnerProgress
 
 pytestmark = pytest.mark.usefixtures("curriculum")
@@ -46,16 +47,7 @@ def test_upload_is_stored_under_a_generated_name_and_queued(
     assert sent_tasks == [attempt.pk]  # sent only after the commit
 
 
-@pytest.mark.parametrize(
-    ("clip", "code"),
-    [
-        ("empty", "unreadable_video"),
-        ("corrupt", "unreadable_video"),
-        ("audio_only", "unreadable_video"),
-        ("too_long", "too_long"),
-        ("too_short", "too_short"),
-    ],
-)
+@pytest.mark.parametrize(("clip", "code"), BAD_CLIP_CODES)
 def test_bad_uploads_are_refused_before_anything_is_stored(hamlet, bad_clips, sent_tasks, clip, code):
     before = media_files("attempts/video")
     with pytest.raises(AttemptRejected) as rejected:
