@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from ml.configuration import configuration_ensemble, read_configuration, recorded_label
 from ml.ensemble import Ensemble
-from ml.grading import MISSED_RANK
 from ml.inference import SignClassifier
 
 from .models import ActiveConfiguration, ModelVersion
@@ -123,6 +122,7 @@ def active_configuration() -> ActiveConfiguration | None:
 
 # --- Monitoring ---------------------------------------------------------------------------------
 
+MISSED_RANK = 11  # "not in the top-10" counts as rank 11 in the mean rank
 CONFIDENCE_BINS = 10
 
 

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from ml.islr_io import write_sequence
+from practice.conftest import BAD_CLIP_CODES, as_json
 from practice.models import Attempt
 from practice.services import attempt_grade
-from practice.tests.conftest import BAD_CLIP_CODES, as_json
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 

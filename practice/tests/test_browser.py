@@ -3,9 +3,8 @@
 import pytest
 
 from conftest import SCREENSHOT_DIR
-from practice.conftest import OWN_SIGN
+from practice.conftest import OWN_SIGN, fake_camera_args, log_in
 from practice.models import Attempt
-from practice.tests.conftest import fake_camera_args, log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from conftest import make_learner
 from lessons.models import Sign
+from practice.conftest import log_in
 from practice.models import Attempt
-from practice.tests.conftest import log_in
 from signlearn.tests.clips import tiny_clip
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]

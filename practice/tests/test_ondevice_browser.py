@@ -22,9 +22,8 @@ from bench.browser_extractor import (
 )
 from conftest import SCREENSHOT_DIR
 from ml.layout import PARTS
-from practice.conftest import OWN_SIGN, wait_for_replay
+from practice.conftest import OWN_SIGN, fake_camera_args, wait_for_replay
 from practice.models import Attempt
-from practice.tests.conftest import fake_camera_args
 from practice.tests.test_browser import open_sign_page_as_hamlet
 
 pytestmark = [pytest.mark.slow]

@@ -6,10 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
 from lessons.models import Phrase, Sign
-from practice.conftest import PHRASE_SLUG
+from practice.conftest import PHRASE_SLUG, as_json
 from practice.models import Attempt
 from practice.services import attempt_grade
-from practice.tests.conftest import as_json
 from progress.models import ProgressEvent, SignProgress
 from progress.rules import phrase_xp
 

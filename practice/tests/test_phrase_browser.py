@@ -9,9 +9,8 @@ import pytest
 
 from conftest import SCREENSHOT_DIR, shared_clip
 from lessons.models import Phrase
-from practice.conftest import PHRASE_CLIPS, PHRASE_SLUG
+from practice.conftest import PHRASE_CLIPS, PHRASE_SLUG, fake_camera_args, log_in
 from practice.models import Attempt
-from practice.tests.conftest import fake_camera_args, log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from lessons.models import Sign
 from practice.claims import current_holder
+from practice.conftest import BAD_CLIP_CODES
 from practice.models import Attempt, AttemptResult
 from practice.services import (
     MAX_TASK_RUNS,
@@ -22,7 +23,6 @@ from practice.services import (
     attempts_requeue_stuck,
     clips_purge_expired,
 )
-from practice.tests.conftest import BAD_CLIP_CODES
 from progress.models import LearnerProgress
 
 pytestmark = pytest.mark.usefixtures("curriculum")
