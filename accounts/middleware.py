@@ -7,7 +7,7 @@ from .selectors import learner_active
 
 class LearnerTimeZoneMiddleware:
     """Show every time in the selected learner's time zone: an evening practice in New York is
-    "Wed 21:11", not "Thu 02:11" (UTC). Pages reuse the learner it looked up (`request.active_learner`, via `request_learner`).
+    "Wed 21:11", not "Thu 02:11" (UTC). Pages reuse the learner it looked up (`request.active_learner`, via `accounts.current.learner_for_page`).
     API requests authenticate later, in DRF, and answer with ISO times that carry their offset."""
 
     def __init__(self, get_response):

@@ -5,14 +5,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from .models import Learner
 
 
-def request_learner(request) -> Learner | None:
-    """The selected learner for a page request: the one LearnerTimeZoneMiddleware already looked up,
-    else a fresh lookup. (DRF views call learner_active: token auth happens after the middleware.)"""
-    if hasattr(request, "active_learner"):
-        return request.active_learner
-    return learner_active(user=request.user)
-
-
 def learner_active(*, user: AbstractBaseUser) -> Learner | None:
     """The account's selected learner; repairs an account left with none selected."""
     if not user.is_authenticated:

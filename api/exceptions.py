@@ -17,14 +17,6 @@ from signlearn.errors import suspicious_request_refusal
 log = logging.getLogger(__name__)
 
 
-class NoLearner(exceptions.APIException):
-    """The account has no learner profile yet, so there is nothing to show or grade for."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "no_learner"
-    default_detail = "This account has no learner profile yet: create one with POST /api/v1/learners/."
-
-
 def _first_message(errors) -> str:
     """The first message of a (possibly nested) DRF error structure, prefixed with its field."""
     if isinstance(errors, dict):

@@ -9,9 +9,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from accounts.lockout import Lockout, login_lockout
+from signlearn.throttling import WriteRateThrottle
 
 from .serializers import CredentialsSerializer, TokenSerializer
-from .throttling import WriteRateThrottle
 
 
 class TokenView(ObtainAuthToken):

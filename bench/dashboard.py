@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import platform
 import random
@@ -37,6 +36,8 @@ sys.path.insert(0, str(REPO_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "signlearn.settings.base")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")
+
+from bench.report import report_write  # noqa: E402
 
 TARGET_P95_MS = 100.0
 ATTEMPTS = 1000
@@ -202,7 +203,7 @@ def load(port: int, cookies: list[str], duration: float, warmup: float, think: f
     }
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -219,20 +220,15 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--out", default=str(REPO_DIR / "var" / "bench" / "dashboard.json"))
-    args = parser.parse_args()
-    thinks = args.think or [0.0, 1.0]
+    return parser.parse_args()
 
-    import django
 
-    django.setup()
-    from django.conf import settings
+def seed_both() -> tuple[object, object, float]:
+    """Migrate, load the curriculum, seed the 1,000-attempt and the 10-attempt learner; (both, seconds)."""
     from django.core.management import call_command
 
     from lessons.services import curriculum_load
 
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" not in engine:
-        print("warning: DATABASE_URL is not PostgreSQL; the target is defined on PostgreSQL", file=sys.stderr)
     call_command("migrate", verbosity=0)
     curriculum_load()
     t = time.perf_counter()
@@ -243,13 +239,14 @@ def main() -> int:
         f"seeded in {seed_s:.1f} s; learner {learner.pk} has {learner.attempts.count()} attempts",
         file=sys.stderr,
     )
-    inproc = in_process(learner, small, repeat=30)
-    print(f"in-process: {inproc}", file=sys.stderr)
-    cookies = [session_cookie(learner.user) for _ in range(args.users)]
+    return learner, small, seed_s
+
+
+def over_http(args: argparse.Namespace, cookies: list[str], thinks: list[float]) -> list[dict]:
+    """One load run per think time against a gunicorn started for them (and stopped after)."""
     from django.db import connections
 
-    connections.close_all()
-
+    connections.close_all()  # the server's workers open their own
     env = dict(os.environ, DEBUG="0", DATABASE_CONN_MAX_AGE="60")
     server = subprocess.Popen(
         [
@@ -275,6 +272,26 @@ def main() -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+    return runs
+
+
+def main() -> int:
+    args = parse_args()
+    thinks = args.think or [0.0, 1.0]
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        print("warning: DATABASE_URL is not PostgreSQL; the target is defined on PostgreSQL", file=sys.stderr)
+    learner, small, seed_s = seed_both()
+    inproc = in_process(learner, small, repeat=30)
+    print(f"in-process: {inproc}", file=sys.stderr)
+    cookies = [session_cookie(learner.user) for _ in range(args.users)]
+    runs = over_http(args, cookies, thinks)
 
     report = {
         "benchmark": "dashboard",
@@ -298,10 +315,7 @@ def main() -> int:
             f"think_{r['think_s']}s": r["p95_ms"] <= TARGET_P95_MS and not r["errors"] for r in runs
         },
     }
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
+    report_write(report=report, out=Path(args.out), indent=2, echo=True)
     return 0
 
 

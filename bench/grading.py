@@ -39,6 +39,7 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_DIR))
 
 from bench.clips import pick_clips  # noqa: E402
+from bench.report import report_write  # noqa: E402
 
 OUT = REPO_DIR / "var" / "bench" / "grading.json"
 TARGETS = {
@@ -265,6 +266,20 @@ def summarise(rows: list[dict]) -> dict:
     }
 
 
+def one_at_a_time(client, clips: list[Path], signs: list[str]) -> tuple[list[int], list[float]]:
+    """Warm the worker with the first clip (it loads Holistic and the model), then upload each clip and
+    wait for its grade before the next, so nothing queues; (attempt ids, upload request seconds)."""
+    warm, _ = upload(client, clips[0], signs[0])
+    wait_all([warm])
+    ids, upload_s = [], []
+    for clip, sign in zip(clips, signs, strict=True):
+        attempt_id, elapsed = upload(client, clip, sign)
+        upload_s.append(elapsed)
+        wait_all([attempt_id])
+        ids.append(attempt_id)
+    return ids, upload_s
+
+
 def sequential_single_model(work: Path, client, clips: list[Path], signs: list[str], shipped: Path) -> dict:
     """The sequential pass again, graded by the shipped folder's own model alone (a copy without
     configuration.json), for comparison with the configuration in the same run."""
@@ -274,13 +289,7 @@ def sequential_single_model(work: Path, client, clips: list[Path], signs: list[s
         shutil.copy(shipped / name, single / name)
     workers = Workers(1, work, env={"SIGNLEARN_MODEL_DIR": str(single)})
     try:
-        warm, _ = upload(client, clips[0], signs[0])
-        wait_all([warm])
-        ids = []
-        for clip, sign in zip(clips, signs, strict=True):
-            attempt_id, _ = upload(client, clip, sign)
-            wait_all([attempt_id])
-            ids.append(attempt_id)
+        ids, _ = one_at_a_time(client, clips, signs)
         rows = attempt_rows(ids)
     finally:
         workers.stop()
@@ -298,22 +307,65 @@ def landmark_sequences(ids: list[int]) -> list[tuple[bytes, str]]:
     return [(landmarks_body(read_sequence(a.landmarks.path)), a.sign.name) for a in graded.order_by("pk")]
 
 
-def main() -> None:
+def sequential_and_landmarks(
+    report: dict, work: Path, client, clips, signs, landmark_burst: int
+) -> list[float]:
+    """Sequential latency (one worker, one clip at a time), then landmark mode on the same worker with
+    the landmarks it just extracted, as a page sends them. Fills the report; the upload seconds."""
+    workers = Workers(1, work)
+    try:
+        ids, upload_s = one_at_a_time(client, clips, signs)
+        rows = attempt_rows(ids)
+        report["sequential_1_worker"] = summarise(rows) | {"per_clip": rows}
+        report["model_version"] = rows[0]["model_version"]
+        latency_ratio = report["sequential_1_worker"]["latency_ratio_to_clip"]
+        print("sequential:", json.dumps(latency_ratio), file=sys.stderr)
+        report["landmarks"] = landmark_mode(client, workers, landmark_sequences(ids), landmark_burst)
+        print("landmarks:", json.dumps(report["landmarks"]), file=sys.stderr)
+    finally:
+        workers.stop()
+    return upload_s
+
+
+def burst(work: Path, client, clips: list[Path], signs: list[str], n: int) -> tuple[dict, list[float]]:
+    """All clips uploaded at once to n worker processes; (summary, upload seconds)."""
+    workers = Workers(n, work)
+    try:
+        warm = [upload(client, clips[i % len(clips)], signs[i % len(clips)])[0] for i in range(n)]
+        wait_all(warm)  # every worker has loaded its models
+        cpu_before = workers.cpu_seconds()
+        ids, upload_s = [], []
+        for clip, sign in zip(clips, signs, strict=True):
+            attempt_id, elapsed = upload(client, clip, sign)
+            upload_s.append(elapsed)
+            ids.append(attempt_id)
+        wait_all(ids)
+        cpu_s = workers.cpu_seconds() - cpu_before
+    finally:
+        workers.stop()
+    summary = summarise(attempt_rows(ids))
+    # Cores the workers actually got: below n means the machine had no more to give.
+    summary["worker_cpu_s_per_clip"] = round(cpu_s / len(ids), 3)
+    summary["worker_cores_used"] = round(cpu_s / summary["wall_s"], 2)
+    return summary, upload_s
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clips", type=int, default=20)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--landmark-burst", type=int, default=200, help="landmark attempts in the burst")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, database)")
-    parser.add_argument("--single-model", action="store_true",
-                        help="also time the sequential pass with our model alone (without configuration.json)")  # fmt: skip
-    args = parser.parse_args()
+    parser.add_argument(
+        "--single-model",
+        action="store_true",
+        help="also time the sequential pass with our model alone (without configuration.json)",
+    )
+    return parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="signlearn-bench-grading-"))
-    setup_environment(work)
-    import django
 
-    django.setup()
-    from django.conf import settings
+def bench_client():
+    """A fresh database with the curriculum and one learner; a test client logged in as its account."""
     from django.core.management import call_command
     from django.test import Client
 
@@ -322,13 +374,22 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     curriculum_load()
-    learner = user_signup(username="bench", email="bench@example.org", password="bench-password-1",
-                          display_name="Bench", time_zone="UTC")  # fmt: skip
+    learner = user_signup(
+        username="bench",
+        email="bench@example.org",
+        password="bench-password-1",
+        display_name="Bench",
+        time_zone="UTC",
+    )
     client = Client(SERVER_NAME="localhost")
     client.force_login(learner.user)
-    clips = pick_clips(args.clips)
-    signs = [clip.stem.split("_", 1)[1].rsplit("_", 1)[0] for clip in clips]
-    report: dict = {
+    return client
+
+
+def report_start(clips: list[Path]) -> dict:
+    from django.conf import settings
+
+    return {
         "machine": {
             "cpu": platform.machine(),
             "cpus_online": os.cpu_count(),
@@ -345,68 +406,10 @@ def main() -> None:
         "targets": TARGETS,
         "clips": [clip.name for clip in clips],
     }
-    upload_s: list[float] = []
-    print(f"{len(clips)} clips, workers {args.workers}, work folder {work}", file=sys.stderr)
 
-    try:
-        # Sequential latency: one worker, one clip at a time (no queueing).
-        workers = Workers(1, work)
-        try:
-            warm, _ = upload(client, clips[0], signs[0])  # loads Holistic and the model in the worker
-            wait_all([warm])
-            ids = []
-            for clip, sign in zip(clips, signs, strict=True):
-                attempt_id, elapsed = upload(client, clip, sign)
-                upload_s.append(elapsed)
-                wait_all([attempt_id])
-                ids.append(attempt_id)
-            rows = attempt_rows(ids)
-            report["sequential_1_worker"] = summarise(rows) | {"per_clip": rows}
-            report["model_version"] = rows[0]["model_version"]
-            print(
-                "sequential:",
-                json.dumps(report["sequential_1_worker"]["latency_ratio_to_clip"]),
-                file=sys.stderr,
-            )
-            # Landmark mode, same worker: the landmarks the worker just extracted, as a page sends them.
-            sequences = landmark_sequences(ids)
-            report["landmarks"] = landmark_mode(client, workers, sequences, args.landmark_burst)
-            print("landmarks:", json.dumps(report["landmarks"]), file=sys.stderr)
-        finally:
-            workers.stop()
 
-        if args.single_model:
-            report["sequential_1_worker_single_model"] = sequential_single_model(
-                work, client, clips, signs, Path(settings.SIGNLEARN_MODEL_DIR)
-            )
-
-        # Burst: all clips at once, with 1 and with 2 worker processes.
-        report["burst"] = {}
-        for n in args.workers:
-            workers = Workers(n, work)
-            try:
-                warm = [upload(client, clips[i % len(clips)], signs[i % len(clips)])[0] for i in range(n)]
-                wait_all(warm)  # every worker has loaded its models
-                cpu_before = workers.cpu_seconds()
-                ids = []
-                for clip, sign in zip(clips, signs, strict=True):
-                    attempt_id, elapsed = upload(client, clip, sign)
-                    upload_s.append(elapsed)
-                    ids.append(attempt_id)
-                wait_all(ids)
-                cpu_s = workers.cpu_seconds() - cpu_before
-                burst = summarise(attempt_rows(ids))
-                # Cores the workers actually got: below n means the machine had no more to give.
-                burst["worker_cpu_s_per_clip"] = round(cpu_s / len(ids), 3)
-                burst["worker_cores_used"] = round(cpu_s / burst["wall_s"], 2)
-                report["burst"][str(n)] = burst
-                print(f"burst {n}:", json.dumps(report["burst"][str(n)]["latency_s"]), file=sys.stderr)
-            finally:
-                workers.stop()
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-
+def report_finish(report: dict, upload_s: list[float]) -> None:
+    """The figures computed over all passes: upload request times, 2-vs-1 speed-up, load at the end."""
     report["upload_request_ms"] = {
         "n": len(upload_s),
         "p50": round(1000 * percentile(upload_s, 50), 1),
@@ -417,11 +420,12 @@ def main() -> None:
             report["burst"]["2"]["clips_per_minute"] / report["burst"]["1"]["clips_per_minute"], 2
         )
     report["machine"]["load_avg_at_end"] = list(os.getloadavg())
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=1))
-    seq = report["sequential_1_worker"]
+
+
+def summary_print(report: dict) -> None:
+    seq, uploads = report["sequential_1_worker"], report["upload_request_ms"]
     print(
-        f"upload p50 {report['upload_request_ms']['p50']} ms, p95 {report['upload_request_ms']['p95']} ms\n"
+        f"upload p50 {uploads['p50']} ms, p95 {uploads['p95']} ms\n"
         f"sequential (1 worker): latency p50 {seq['latency_s']['p50']} s, p95 {seq['latency_s']['p95']} s; "
         f"x clip length p50 {seq['latency_ratio_to_clip']['p50']}, p95 {seq['latency_ratio_to_clip']['p95']}"
     )
@@ -432,10 +436,10 @@ def main() -> None:
             f"{single['latency_ratio_to_clip']['p50']}, p95 {single['latency_ratio_to_clip']['p95']} "
             f"(configuration above: {report['model_version']})"
         )
-    for n, burst in report["burst"].items():
+    for n, each in report["burst"].items():
         print(
-            f"burst, {n} worker(s): latency p50 {burst['latency_s']['p50']} s, p95 {burst['latency_s']['p95']} s, "
-            f"{burst['clips_per_minute']} clips/min, workers used {burst['worker_cores_used']} cores"
+            f"burst, {n} worker(s): latency p50 {each['latency_s']['p50']} s, p95 {each['latency_s']['p95']} s, "
+            f"{each['clips_per_minute']} clips/min, workers used {each['worker_cores_used']} cores"
         )
     if "throughput_speedup_2_vs_1" in report:
         print(f"2 workers vs 1: {report['throughput_speedup_2_vs_1']}x throughput")
@@ -445,6 +449,39 @@ def main() -> None:
         f"{marks['burst_1_worker']['graded_per_minute']} graded/min with 1 worker; worker CPU per attempt "
         f"{marks['burst_1_worker']['worker_cpu_s_per_attempt']} s (video: {video_cpu} s)"
     )
+
+
+def main() -> None:
+    args = parse_args()
+    work = Path(tempfile.mkdtemp(prefix="signlearn-bench-grading-"))
+    setup_environment(work)
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    client = bench_client()
+    clips = pick_clips(args.clips)
+    signs = [clip.stem.split("_", 1)[1].rsplit("_", 1)[0] for clip in clips]
+    report = report_start(clips)
+    print(f"{len(clips)} clips, workers {args.workers}, work folder {work}", file=sys.stderr)
+    try:
+        upload_s = sequential_and_landmarks(report, work, client, clips, signs, args.landmark_burst)
+        if args.single_model:
+            report["sequential_1_worker_single_model"] = sequential_single_model(
+                work, client, clips, signs, Path(settings.SIGNLEARN_MODEL_DIR)
+            )
+        report["burst"] = {}
+        for n in args.workers:
+            report["burst"][str(n)], burst_upload_s = burst(work, client, clips, signs, n)
+            upload_s += burst_upload_s
+            print(f"burst {n}:", json.dumps(report["burst"][str(n)]["latency_s"]), file=sys.stderr)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    report_finish(report, upload_s)
+    report_write(report=report, out=OUT)
+    summary_print(report)
     print(f"wrote {OUT}")
 
 

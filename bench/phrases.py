@@ -21,11 +21,12 @@ Writes var/bench/phrases.json and prints a summary.
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import platform
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +34,11 @@ import numpy as np
 REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_DIR))
 
+from bench.report import report_write  # noqa: E402
 from ml.configuration import configuration_ensemble, read_configuration  # noqa: E402
 from ml.dataset_build import build_dataset, clip_row, list_clips, load_sign_map  # noqa: E402
 from ml.evaluate import _default_cache  # noqa: E402
+from ml.grading import TOP_K  # noqa: E402
 from ml.inference import default_model_dir  # noqa: E402
 from ml.islr_io import read_sequence  # noqa: E402
 from ml.paths import islr_dir  # noqa: E402
@@ -118,7 +121,7 @@ def percentile(values, q) -> float | None:
     return round(float(np.percentile(values, q)), 3) if len(values) else None
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--videos", type=Path, default=islr_dir() / "videos")
     parser.add_argument(
@@ -134,47 +137,51 @@ def main(argv: list[str] | None = None) -> int:
         "--videos-e2e", type=int, default=3, help="phrases also graded from a real video file"
     )
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    configuration = read_configuration(args.model or default_model_dir())
-    classifier = configuration_ensemble(configuration)
-    pool = load_pool(args.videos, args.pool)
-    passing = [
-        (s, d) for s, d in pool if rank_of(classifier.probabilities(d), classifier.labels.index(s)) <= 10
-    ]
-    print(f"{len(passing)} of {len(pool)} pool clips pass alone")
-    rng = np.random.default_rng(args.seed)
-    phrases = [
-        [passing[i] for i in rng.choice(len(passing), size=rng.integers(2, 5), replace=False)]
-        for _ in range(args.phrases)
-    ]
 
-    passed = {speed: [] for speed in args.speeds}
-    boundary_ms, align_ratio, caught, others_kept = [], [], [], []
+@dataclass
+class Measures:
+    """What grading the phrases (from landmarks) measured, one list entry per graded phrase or gap."""
+
+    passed: dict[float, list[bool]]  # per speed
+    boundary_ms: list[float] = field(default_factory=list)
+    align_ratio: list[float] = field(default_factory=list)
+    caught: list[bool] = field(default_factory=list)
+    others_kept: list[bool] = field(default_factory=list)
+
+
+def phrases_grade(classifier, phrases, speeds: list[float], rng) -> Measures:
+    """Each phrase at each speed with its own signs, then once with one sign swapped for another."""
+    measures = Measures(passed={speed: [] for speed in speeds})
     for phrase in phrases:
         signs = [s for s, _ in phrase]
-        for speed in args.speeds:
+        for speed in speeds:
             data, rests = join([at_speed(d, speed) for _, d in phrase])
             started = time.perf_counter()
             result = grade_phrase(classifier, data, signs, fps=FPS, frame_aspect=FRAME_ASPECT)
-            align_ratio.append((time.perf_counter() - started) / (len(data) / FPS))
-            passed[speed].append(result.passed)
+            measures.align_ratio.append((time.perf_counter() - started) / (len(data) / FPS))
+            measures.passed[speed].append(result.passed)
             for left, right, rest in zip(result.signs[:-1], result.signs[1:], rests, strict=True):
-                boundary_ms.append(abs((left.end_s + right.start_s) / 2 - rest) * 1000)
+                measures.boundary_ms.append(abs((left.end_s + right.start_s) / 2 - rest) * 1000)
         position = int(rng.integers(len(signs)))
         swapped = list(signs)
         swapped[position] = str(rng.choice([s for s in classifier.labels if s not in signs]))
         data, _ = join([d for _, d in phrase])
         result = grade_phrase(classifier, data, swapped, fps=FPS, frame_aspect=FRAME_ASPECT)
-        caught.append(not result.signs[position].found)
-        others_kept.append(all(v.found for i, v in enumerate(result.signs) if i != position))
+        measures.caught.append(not result.signs[position].found)
+        measures.others_kept.append(all(v.found for i, v in enumerate(result.signs) if i != position))
+    return measures
 
-    e2e_ratio = []
-    clip_paths = {c.sign: c.path for c in list_clips(args.videos, load_sign_map())}
+
+def end_to_end_ratios(classifier, phrases, videos: Path) -> list[float]:
+    """Seconds to grade a phrase from a real video file (decode + Holistic + alignment) per clip second."""
+    ratios = []
+    clip_paths = {c.sign: c.path for c in list_clips(videos, load_sign_map())}
     with tempfile.TemporaryDirectory() as tmp:
         from ml.landmarks import extract_video, quiet_native_logs
 
-        for i, phrase in enumerate(phrases[: args.videos_e2e]):
+        for i, phrase in enumerate(phrases):
             path = Path(tmp) / f"phrase{i}.mp4"
             duration = write_phrase_video([clip_paths[s] for s, _ in phrase], path)
             started = time.perf_counter()
@@ -183,12 +190,31 @@ def main(argv: list[str] | None = None) -> int:
             grade_phrase(
                 classifier, landmarks.data, [s for s, _ in phrase], fps=FPS, frame_aspect=FRAME_ASPECT
             )
-            e2e_ratio.append((time.perf_counter() - started) / duration)
+            ratios.append((time.perf_counter() - started) / duration)
+    return ratios
 
-    all_passed = [p for values in passed.values() for p in values]
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configuration = read_configuration(args.model or default_model_dir())
+    classifier = configuration_ensemble(configuration)
+    pool = load_pool(args.videos, args.pool)
+    passing = [
+        (s, d) for s, d in pool if rank_of(classifier.probabilities(d), classifier.labels.index(s)) <= TOP_K
+    ]
+    print(f"{len(passing)} of {len(pool)} pool clips pass alone")
+    rng = np.random.default_rng(args.seed)
+    phrases = [
+        [passing[i] for i in rng.choice(len(passing), size=rng.integers(2, 5), replace=False)]
+        for _ in range(args.phrases)
+    ]
+    measures = phrases_grade(classifier, phrases, args.speeds, rng)
+    e2e_ratio = end_to_end_ratios(classifier, phrases[: args.videos_e2e], args.videos)
+
+    all_passed = [p for values in measures.passed.values() for p in values]
     report = {
         "benchmark": "phrases",
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "model": configuration.title,
         "members": len(configuration.members),
         "pool": len(pool),
@@ -196,19 +222,17 @@ def main(argv: list[str] | None = None) -> int:
         "phrases": len(phrases),
         "signs_per_phrase": [int(n) for n in np.bincount([len(p) for p in phrases], minlength=5)[2:]],
         "pass_rate": round(float(np.mean(all_passed)), 3),
-        "pass_rate_by_speed": {str(s): round(float(np.mean(v)), 3) for s, v in passed.items()},
-        "swap_caught_rate": round(float(np.mean(caught)), 3),
-        "swap_other_signs_found_rate": round(float(np.mean(others_kept)), 3),
-        "boundary_error_median_ms": percentile(boundary_ms, 50),
-        "boundary_error_p90_ms": percentile(boundary_ms, 90),
-        "alignment_p50_ratio": percentile(align_ratio, 50),
+        "pass_rate_by_speed": {str(s): round(float(np.mean(v)), 3) for s, v in measures.passed.items()},
+        "swap_caught_rate": round(float(np.mean(measures.caught)), 3),
+        "swap_other_signs_found_rate": round(float(np.mean(measures.others_kept)), 3),
+        "boundary_error_median_ms": percentile(measures.boundary_ms, 50),
+        "boundary_error_p90_ms": percentile(measures.boundary_ms, 90),
+        "alignment_p50_ratio": percentile(measures.align_ratio, 50),
         "grading_p50_ratio": percentile(e2e_ratio, 50),
         "grading_ratios": [round(r, 3) for r in e2e_ratio],
         "targets": TARGETS,
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=1))
-    print(json.dumps(report, indent=1))
+    report_write(report=report, out=OUT, indent=1, echo=True)
     return 0
 
 

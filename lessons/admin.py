@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from .models import Course, Lesson, Phrase, PhraseSign, Sign, TutorialVideo, Unit
-from .services import tutorial_queue_check
+from .services import tutorial_file_save, tutorial_queue_check
 
 
 class UnitInline(admin.TabularInline):
@@ -104,16 +104,10 @@ class TutorialVideoAdmin(admin.ModelAdmin):
         return f"{obj.duration_s:.1f} s" if obj.duration_s else "–"
 
     def save_model(self, request, obj, form, change):
-        new_file = "file" in form.changed_data
-        super().save_model(request, obj, form, change)
-        if new_file:
-            from ml.video import probe_video
-
-            info = probe_video(obj.file.path)
-            obj.duration_s, obj.width, obj.height = info.duration_s, info.width, info.height
-            obj.qa_status = TutorialVideo.QAStatus.PENDING
-            obj.save(update_fields=["duration_s", "width", "height", "qa_status"])
-            tutorial_queue_check(tutorial=obj)
+        if "file" in form.changed_data:  # a new clip is measured and checked, as every upload is
+            tutorial_file_save(tutorial=obj, file=form.cleaned_data["file"])
+        else:
+            super().save_model(request, obj, form, change)
 
     @admin.action(description="Re-run the recognition check")
     def recheck(self, request, queryset):

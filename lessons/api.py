@@ -52,20 +52,32 @@ class SignFilterSerializer(serializers.Serializer):
     )
 
 
+class PublicFilteredListView(generics.ListAPIView):
+    """A curriculum list readable without an account, narrowed by query parameters that
+    `filter_serializer_class` validates (400 in the API's error shape when they are not valid)."""
+
+    permission_classes = [AllowAny]
+    filter_serializer_class: type[serializers.Serializer]
+
+    def filters(self) -> dict:
+        filters = self.filter_serializer_class(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return filters.validated_data
+
+
 @extend_schema(tags=["curriculum"], parameters=[SignFilterSerializer])
-class SignListView(generics.ListAPIView):
+class SignListView(PublicFilteredListView):
     """All 250 signs, alphabetical, with their tutorial videos. Readable without an account."""
 
     serializer_class = SignSerializer
-    permission_classes = [AllowAny]
+    filter_serializer_class = SignFilterSerializer
 
     def get_queryset(self):
-        filters = SignFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = self.filters()
         return sign_list(
-            query=filters.validated_data.get("q", "").strip(),
-            unit_slug=filters.validated_data.get("unit", ""),
-            with_video=filters.validated_data.get("has_video"),
+            query=filters.get("q", "").strip(),
+            unit_slug=filters.get("unit", ""),
+            with_video=filters.get("has_video"),
         ).prefetch_related("tutorials")
 
 
@@ -126,19 +138,16 @@ class PhraseFilterSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["curriculum"], parameters=[PhraseFilterSerializer])
-class PhraseListView(generics.ListAPIView):
+class PhraseListView(PublicFilteredListView):
     """Phrase exercises in course order (2-4 signs in ASL order); attempt one with `phrase=<id>`."""
 
     serializer_class = PhraseSerializer
-    permission_classes = [AllowAny]
+    filter_serializer_class = PhraseFilterSerializer
 
     def get_queryset(self):
-        filters = PhraseFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
         phrases = phrases_with_signs().order_by("unit__order", "order")
-        if filters.validated_data.get("unit"):
-            phrases = phrases.filter(unit__slug=filters.validated_data["unit"])
-        return phrases
+        unit_slug = self.filters().get("unit")
+        return phrases.filter(unit__slug=unit_slug) if unit_slug else phrases
 
 
 @extend_schema(tags=["curriculum"])

@@ -114,12 +114,18 @@ class TutorialImportResult:
 
 def tutorial_create(*, sign: Sign, file: File, title: str = "", source: str = "") -> TutorialVideo:
     """Store a validated tutorial clip and queue its quality check once the row is committed."""
+    return tutorial_file_save(tutorial=TutorialVideo(sign=sign, title=title, source=source), file=file)
+
+
+def tutorial_file_save(*, tutorial: TutorialVideo, file: File) -> TutorialVideo:
+    """Store a validated clip on a new or existing tutorial (the admin's upload and replacement, the
+    folder import), measure it, and queue its quality check, pending until then, once committed."""
     from ml.video import probe_video
 
-    tutorial = TutorialVideo(sign=sign, title=title, source=source)
     tutorial.file.save(Path(file.name).name, file, save=False)
     info = probe_video(Path(tutorial.file.path))
     tutorial.duration_s, tutorial.width, tutorial.height = info.duration_s, info.width, info.height
+    tutorial.qa_status = TutorialVideo.QAStatus.PENDING
     tutorial.save()
     tutorial_queue_check(tutorial=tutorial)
     return tutorial

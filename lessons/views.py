@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.selectors import request_learner
+from accounts.current import learner_for_page
 from signlearn.media import media_response
 
 from .models import Phrase, Sign, TutorialVideo, Unit
@@ -32,7 +32,7 @@ def sign_detail(request, name: str):
             "sign": sign,
             "tutorials": tutorials,
             "next_sign": next_sign,
-            "learner": request_learner(request),
+            "learner": learner_for_page(request),
         },
     )
 
@@ -46,7 +46,7 @@ def phrase_detail(request, slug: str):
     return render(
         request,
         "lessons/phrase_detail.html",
-        {"phrase": phrase, "steps": phrase_steps(phrase=phrase), "learner": request_learner(request)},
+        {"phrase": phrase, "steps": phrase_steps(phrase=phrase), "learner": learner_for_page(request)},
     )
 
 

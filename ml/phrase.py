@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ml.grading import TOP_K
 from ml.layout import LEFT_HAND, RIGHT_HAND
 
-TOP_K = 10
 MIN_WINDOW_S = 0.4
 MAX_WINDOW_S = 2.4
 STRIDE_S = 0.13  # window starts

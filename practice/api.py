@@ -16,7 +16,7 @@ from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.learner import request_learner
+from accounts.current import learner_for_api
 from lessons.models import Phrase, Sign
 
 from .errors import AttemptRejected
@@ -144,7 +144,7 @@ class AttemptListCreateView(generics.ListAPIView):
     uses_learner = True
 
     def get_queryset(self):
-        learner = request_learner(self.request)
+        learner = learner_for_api(self.request)
         return (
             Attempt.objects.filter(learner=learner)
             .select_related("sign", "phrase", "result")
@@ -153,7 +153,7 @@ class AttemptListCreateView(generics.ListAPIView):
 
     @extend_schema(request=AttemptCreateSerializer, responses={202: AttemptCreatedSerializer})
     def post(self, request, *args, **kwargs):
-        learner = request_learner(request)
+        learner = learner_for_api(request)
         if not isinstance(request.data, dict):
             raise UploadRejected("Send a JSON object or a multipart form.", code="invalid")
         if request.data.get("phrase") not in (None, ""):

@@ -1,4 +1,5 @@
-"""Fixtures for practice tests: real clips, a pinned reference model, a real Celery worker."""
+"""Fixtures for practice tests: real clips, a pinned reference model, a real Celery worker, an API
+client and the browser tests' fake camera and login."""
 
 from __future__ import annotations
 
@@ -26,6 +27,26 @@ REFERENCE_MODEL = "gislr-kittu89"
 @pytest.fixture
 def rain_clip() -> Path:
     return shared_clip(OWN_SIGN_CLIP)
+
+
+@pytest.fixture
+def rain_camera_clip(rain_clip, tmp_path) -> Path:
+    """The real clip as Y4M (what Chromium's fake camera plays, in a loop), with a still second before
+    and after so one performance of the sign fits in a 5 s recording whatever the loop's phase."""
+    path = tmp_path / "camera.y4m"
+    ffmpeg("-i", str(rain_clip), "-vf",
+           "tpad=start_duration=1:stop_duration=1:start_mode=clone:stop_mode=clone,fps=30",
+           "-pix_fmt", "yuv420p", str(path))  # fmt: skip
+    return path
+
+
+def fake_camera_args(y4m: Path) -> list[str]:
+    """Chromium flags for a camera, allowed without asking, that plays `y4m`."""
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={y4m}",
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +131,16 @@ def bad_clips(tmp_path_factory) -> dict[str, Path]:
     ffmpeg("-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=0.2", "-pix_fmt", "yuv420p",
            str(clips["too_short"]))  # fmt: skip
     return clips
+
+
+# Each of bad_clips and the code that refuses it, wherever a clip is uploaded.
+BAD_CLIP_CODES = [
+    ("empty", "unreadable_video"),
+    ("corrupt", "unreadable_video"),
+    ("audio_only", "unreadable_video"),
+    ("too_long", "too_long"),
+    ("too_short", "too_short"),
+]
 
 
 @pytest.fixture(scope="session")
@@ -220,3 +251,35 @@ def dad_go_bed_landmarks():
             rest[:, 468:489] = rest[:, 522:543] = np.nan
             parts += [piece, rest]
     return np.concatenate(parts[:-1])
+
+
+# --- clients ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(hamlet):
+    """Hamlet's API client, authenticated as a program is: with the token from the login endpoint."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    token = client.post(
+        "/api/v1/auth/token/", {"username": "hamlet", "password": "correct horse battery"}
+    ).json()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
+    return client
+
+
+def as_json(data) -> list:
+    """[T][543][3] with null for missing points, as a client sends it."""
+    import numpy as np
+
+    return np.where(np.isnan(data), None, data).tolist()
+
+
+def log_in(page, base_url: str, username: str = "hamlet") -> None:
+    """Log in through the real form in a browser page (every test learner has the same password)."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "correct horse battery")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

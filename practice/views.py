@@ -8,18 +8,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import request_learner
-from api.throttling import RateLimitUnavailable, uploads_wait_seconds
+from accounts.current import learner_for_page
 from lessons.models import Phrase, Sign
 from signlearn.limits import wants_json
 from signlearn.media import media_response
+from signlearn.throttling import RateLimitUnavailable, uploads_wait_seconds
 
 from .errors import AttemptRejected
 from .forms import AttemptUploadForm
-from .media_access import media_access_record
+from .media_access import attempt_media_read
 from .models import Attempt
 from .phrases import phrase_attempt_create
-from .selectors import attempt_media_file, attempt_summary, attempt_visible
+from .selectors import attempt_summary, attempt_visible
 from .services import attempt_create
 
 
@@ -30,9 +30,7 @@ def attempt_submit(request: HttpRequest, name: str) -> HttpResponse:
     # A NUL byte can name no sign, and PostgreSQL refuses it in a query.
     sign = Sign.objects.filter(name=name).first() if "\x00" not in name else None
     if sign is None:
-        if wants_json(request):
-            return JsonResponse({"code": "unknown_sign", "detail": "No such sign."}, status=404)
-        raise Http404
+        return _not_found(request, code="unknown_sign", detail="No such sign.")
     return _clip_submit(
         request,
         create=lambda learner, form: attempt_create(
@@ -51,9 +49,7 @@ def phrase_attempt_submit(request: HttpRequest, slug: str) -> HttpResponse:
     """A phrase clip from the same panel: the same checks and answers as a sign's, a longer clip."""
     phrase = Phrase.objects.filter(slug=slug).first() if "\x00" not in slug else None
     if phrase is None:
-        if wants_json(request):
-            return JsonResponse({"code": "unknown_phrase", "detail": "No such phrase."}, status=404)
-        raise Http404
+        return _not_found(request, code="unknown_phrase", detail="No such phrase.")
     return _clip_submit(
         request,
         create=lambda learner, form: phrase_attempt_create(
@@ -63,10 +59,17 @@ def phrase_attempt_submit(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _not_found(request: HttpRequest, *, code: str, detail: str) -> HttpResponse:
+    """404 for what the upload names: JSON for the panel's script, the 404 page without it."""
+    if wants_json(request):
+        return JsonResponse({"code": code, "detail": detail}, status=404)
+    raise Http404
+
+
 def _clip_submit(request: HttpRequest, *, create, back_url: str) -> HttpResponse:
     """The checks and answers every practice upload shares: a learner, the rate limit, a valid form;
     then `create(learner, form)` queues the attempt (or refuses it with AttemptRejected)."""
-    learner = request_learner(request)
+    learner = learner_for_page(request)
     form = AttemptUploadForm(request.POST, request.FILES)
     problem = upload_refusal(request, learner)
     if problem is None and not form.is_valid():
@@ -114,11 +117,9 @@ def attempt_status(request: HttpRequest, pk: int) -> JsonResponse:
 def attempt_media(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The clip, replay or thumbnail of an attempt: for its owner, or staff allowed to read family media
     (each such read is logged); 404 for anyone else."""
-    attempt = attempt_visible(user=request.user, attempt_id=pk)
-    file = attempt_media_file(attempt=attempt, kind=kind) if attempt else None
-    if file is None or not file.storage.exists(file.name):
+    file = attempt_media_read(user=request.user, attempt_id=pk, kind=kind)
+    if file is None:
         raise Http404
-    media_access_record(user=request.user, attempt=attempt, kind=kind)
     return media_response(request, file)
 
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import request_learner
+from accounts.current import learner_for_page
 from lessons.models import Sign
 
 from .errors import AttemptRejected
@@ -22,7 +22,7 @@ TRUE_VALUES = {"1", "true", "on", "yes"}
 def attempt_submit_landmarks(request: HttpRequest, name: str) -> JsonResponse:
     """`landmarks`: a JSON file [T][543][3] (null = missing); optional `video`; answered like a clip upload."""
     sign = get_object_or_404(Sign, name=name)
-    learner = request_learner(request)
+    learner = learner_for_page(request)
     problem = upload_refusal(request, learner)
     if problem:
         return refusal_response(*problem)

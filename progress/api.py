@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.learner import LearnerQuerySerializer, request_learner
+from accounts.current import LearnerQuerySerializer, learner_for_api
 from lessons.models import Lesson, Sign
 from lessons.selectors import course_get
 
@@ -191,7 +191,7 @@ class ProgressView(APIView):
     uses_learner = True
 
     def get(self, request):
-        board = learner_dashboard(learner=request_learner(request))
+        board = learner_dashboard(learner=learner_for_api(request))
         return Response(ProgressSerializer(board).data)
 
 
@@ -202,7 +202,7 @@ class ReviewQueueView(APIView):
     uses_learner = True
 
     def get(self, request):
-        learner = request_learner(request)
+        learner = learner_for_api(request)
         queue = review_queue(learner=learner)
         data = {"learner": learner.pk, "count": queue.count, "due": queue.due, "upcoming": queue.upcoming}
         return Response(ReviewQueueSerializer(data).data)
@@ -270,7 +270,7 @@ class CourseView(APIView):
     uses_learner = True
 
     def get(self, request):
-        learner = request_learner(request)
+        learner = learner_for_api(request)
         course = course_get()
         if course is None:
             raise NotFound("The curriculum has not been loaded yet (manage.py load_curriculum).")
@@ -292,6 +292,6 @@ class LessonDetailView(APIView):
     uses_learner = True
 
     def get(self, request, slug: str):
-        learner = request_learner(request)
+        learner = learner_for_api(request)
         lesson = get_object_or_404(Lesson.objects.select_related("unit__course"), slug=slug)
         return Response(LessonDetailSerializer(lesson_card(lesson=lesson, learner=learner)).data)

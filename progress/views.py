@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.current import learner_for_page
 from accounts.models import Learner
-from accounts.selectors import request_learner
 from lessons.models import Lesson, Sign
 from lessons.selectors import course_get
+from practice.media_access import attempt_media_read
 from practice.models import Attempt
 from signlearn.media import media_response
 
@@ -34,7 +35,7 @@ SESSION_MAX_SIGNS = 20
 def _own_learner(request, learner_id: int | None) -> Learner:
     """The account's learner `learner_id` (404 for anyone else's), or the active one."""
     if learner_id is None:
-        learner = request_learner(request)
+        learner = learner_for_page(request)
         if learner is None:
             raise Http404("This account has no learner profile.")
         return learner
@@ -76,7 +77,7 @@ def course_map_view(request):
     course = course_get()
     if course is None:
         raise Http404("The curriculum has not been loaded yet (manage.py load_curriculum).")
-    learner = request_learner(request)
+    learner = learner_for_page(request)
     units = course_map(course=course, learner=learner)
     next_lesson = next(
         (card for unit in units for card in unit.lessons if card.state == LessonState.UNLOCKED), None
@@ -89,7 +90,7 @@ def course_map_view(request):
 @login_required
 def lesson_detail(request, slug: str):
     lesson = get_object_or_404(Lesson.objects.select_related("unit__course"), slug=slug)
-    card = lesson_card(lesson=lesson, learner=request_learner(request))
+    card = lesson_card(lesson=lesson, learner=learner_for_page(request))
     return render(request, "progress/lesson_detail.html", {"card": card, "lesson": lesson})
 
 
@@ -112,11 +113,12 @@ def dashboard(request, learner_id: int | None = None):
 
 @login_required
 def attempt_thumbnail(request, attempt_id: int):
-    """The skeleton thumbnail of an attempt (no camera pixels), for its account only."""
-    attempt = get_object_or_404(Attempt, pk=attempt_id, learner__user=request.user)
-    if not attempt.thumbnail:
+    """The skeleton thumbnail of an attempt (no camera pixels), under the same owner rule as the
+    attempt's other media (practice.media_access): its account, or logged staff reads."""
+    file = attempt_media_read(user=request.user, attempt_id=attempt_id, kind="thumbnail")
+    if file is None:
         raise Http404
-    return media_response(request, attempt.thumbnail)
+    return media_response(request, file)
 
 
 @login_required

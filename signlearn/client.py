@@ -225,14 +225,8 @@ def format_result(attempt: dict) -> str:
         bar = "#" * max(0, round(float(row["score"]) * BAR_WIDTH))
         marker = " <" if row["sign"] == sign else ""
         lines.append(f"{rank:>4}  {row['sign']:<16} {float(row['score']):6.3f} {bar}{marker}")
-    rank, xp = result.get("rank"), result.get("xp")
-    gained = f" (+{xp} XP)" if xp is not None else ""
-    if result.get("passed"):
-        lines.append(f'PASSED: "{sign}" ranked {rank} of 10{gained}')
-    else:
-        lines.append(f'NOT PASSED: "{sign}" is not in the top 10{gained}')
-    if result.get("model_version"):
-        lines.append(f"model: {result['model_version']}")
+    passed = f'PASSED: "{sign}" ranked {result.get("rank")} of 10'
+    lines += verdict_lines(result, passed=passed, not_passed=f'NOT PASSED: "{sign}" is not in the top 10')
     return "\n".join(lines)
 
 
@@ -243,17 +237,21 @@ def format_phrase_result(result: dict) -> str:
         span = f"{row['start_s']:.2f}-{row['end_s']:.2f}"
         verdict = f"found, rank {row['rank']}" if row["found"] else f"MISSED (rank {row['rank']})"
         lines.append(f"{position:>2}  {row['sign']:<16} {span:<13} {verdict}")
-    xp = result.get("xp")
-    gained = f" (+{xp} XP)" if xp is not None else ""
     signs = result.get("signs") or []
     found = sum(1 for row in signs if row["found"])
-    if result.get("passed"):
-        lines.append(f"PASSED: every sign found in order{gained}")
-    else:
-        lines.append(f"NOT PASSED: {found} of {len(signs)} signs found{gained}")
+    not_passed = f"NOT PASSED: {found} of {len(signs)} signs found"
+    lines += verdict_lines(result, passed="PASSED: every sign found in order", not_passed=not_passed)
+    return "\n".join(lines)
+
+
+def verdict_lines(result: dict, *, passed: str, not_passed: str) -> list[str]:
+    """The verdict with the XP it earned, then the model version that graded it."""
+    xp = result.get("xp")
+    gained = f" (+{xp} XP)" if xp is not None else ""
+    lines = [(passed if result.get("passed") else not_passed) + gained]
     if result.get("model_version"):
         lines.append(f"model: {result['model_version']}")
-    return "\n".join(lines)
+    return lines
 
 
 def attempt_exit_code(attempt: dict) -> int:

@@ -71,6 +71,33 @@ def test_admin_upload_of_a_real_clip_is_stored_and_checked(
     assert len(callbacks) == 1
 
 
+def test_admin_replacing_a_clip_measures_and_checks_it_again_and_an_edit_does_not(
+    client, iago, curriculum, django_capture_on_commit_callbacks
+):
+    client.force_login(iago.user)
+    admin_upload(client, shared_clip("105_happy_1.mp4").read_bytes(), "happy.mp4")
+    tutorial = TutorialVideo.objects.get()
+    TutorialVideo.objects.filter(pk=tutorial.pk).update(qa_status="ok", duration_s=None)
+    change = reverse("admin:lessons_tutorialvideo_change", args=[tutorial.pk])
+    fields = {"sign": tutorial.sign_id, "source": "", "is_evaluation": ""}
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.post(change, {**fields, "title": "Happy, again"}).status_code == 302
+    tutorial.refresh_from_db()
+    assert (tutorial.title, tutorial.qa_status, tutorial.duration_s, len(callbacks)) == (
+        "Happy, again",
+        "ok",
+        None,
+        0,
+    )
+
+    clip = SimpleUploadedFile("new.mp4", shared_clip("105_happy_1.mp4").read_bytes(), "video/mp4")
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert client.post(change, {**fields, "title": "Happy", "file": clip}).status_code == 302
+    tutorial.refresh_from_db()
+    assert tutorial.qa_status == "pending" and tutorial.duration_s > 1 and len(callbacks) == 1
+
+
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [

@@ -3,31 +3,16 @@
 import io
 import json
 
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from ml.islr_io import write_sequence
+from practice.conftest import BAD_CLIP_CODES, as_json
 from practice.grading import attempt_grade
 from practice.models import Attempt
 
 pytestmark = pytest.mark.usefixtures("curriculum")
-
-
-@pytest.fixture
-def api(hamlet):
-    client = APIClient()
-    token = client.post(
-        "/api/v1/auth/token/", {"username": "hamlet", "password": "correct horse battery"}
-    ).json()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
-    return client
-
-
-def as_json(data: np.ndarray) -> list:
-    """[T][543][3] with null for missing points, as a client sends it."""
-    return np.where(np.isnan(data), None, data).tolist()
 
 
 def video(path, name="clip.mp4"):
@@ -102,15 +87,7 @@ def test_bad_requests_are_400_with_a_stable_code(api, payload, fmt, code):
     assert Attempt.objects.count() == 0
 
 
-@pytest.mark.parametrize(
-    ("clip", "code"),
-    [
-        ("empty", "unreadable_video"),
-        ("corrupt", "unreadable_video"),
-        ("audio_only", "unreadable_video"),
-        ("too_long", "too_long"),
-    ],
-)
+@pytest.mark.parametrize(("clip", "code"), BAD_CLIP_CODES)
 def test_bad_videos_are_400_with_their_reason(api, bad_clips, clip, code):
     response = api.post(
         "/api/v1/attempts/", {"sign": "rain", "video": video(bad_clips[clip])}, format="multipart"

@@ -1,38 +1,17 @@
 """Record on the sign page in a real Chromium with a fake camera playing a real clip, then see the result."""
 
-import subprocess
-from pathlib import Path
-
 import pytest
 
 from conftest import SCREENSHOT_DIR
-from practice.conftest import OWN_SIGN
+from practice.conftest import OWN_SIGN, fake_camera_args, log_in
 from practice.models import Attempt
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
 
 
 @pytest.fixture
-def fake_camera_clip(rain_clip, tmp_path) -> Path:
-    """The real clip as Y4M (what Chromium's fake camera plays), with a still second before and after
-    so one performance of the sign fits in a 5 s recording whatever the loop's phase."""
-    path = tmp_path / "camera.y4m"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(rain_clip), "-vf",
-         "tpad=start_duration=1:stop_duration=1:start_mode=clone:stop_mode=clone,fps=30",
-         "-pix_fmt", "yuv420p", str(path)],
-        check=True, timeout=120,
-    )  # fmt: skip
-    return path
-
-
-@pytest.fixture
-def chromium_extra_args(fake_camera_clip) -> list[str]:
-    return [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={fake_camera_clip}",
-    ]
+def chromium_extra_args(rain_camera_clip) -> list[str]:
+    return fake_camera_args(rain_camera_clip)
 
 
 def open_sign_page_as_hamlet(page, base_url: str, query: str = "?ondevice=off") -> None:
@@ -41,10 +20,7 @@ def open_sign_page_as_hamlet(page, base_url: str, query: str = "?ondevice=off") 
     These tests are about recording and uploading a clip: the on-device path is switched off, because
     probing Holistic on software WebGL would hold the page for seconds (test_ondevice_browser.py tests it).
     """
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", "hamlet")
-    page.fill("#id_password", "correct horse battery")
-    page.locator("form button[type=submit]").last.click()
+    log_in(page, base_url)
     page.goto(f"{base_url}/signs/{OWN_SIGN}/{query}")
 
 

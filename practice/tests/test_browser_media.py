@@ -7,20 +7,13 @@ from django.urls import reverse
 
 from conftest import make_learner
 from lessons.models import Sign
+from practice.conftest import log_in
 from practice.models import Attempt
 from signlearn.tests.clips import tiny_clip
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
 
 PAYLOAD = "<script>window.pwned = document.domain; document.title = 'pwned'</script>"
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery")
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 @pytest.mark.parametrize("reader", ["hamlet", "horatio"])

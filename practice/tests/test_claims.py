@@ -90,20 +90,29 @@ def test_a_redelivered_message_takes_over_only_a_dead_claim(
     assert AttemptResult.objects.filter(attempt=attempt).count() == (1 if taken else 0)
 
 
-def test_a_run_whose_claim_was_taken_over_stores_nothing(hamlet, cloud_landmarks, pinned_model, sent_tasks):
-    attempt = cloud_attempt(hamlet, cloud_landmarks)
+def grade_while(pinned_model, attempt: Attempt, meanwhile) -> Attempt:
+    """Grade `attempt` with the pinned model, calling `meanwhile()` while the model is classifying."""
     grade = pinned_model.top_k
 
-    def slow_then_taken_over(data, k=10, *, frame_aspect=None):
-        # This worker stalled past the heartbeat limit; a redelivered message took the attempt.
-        hold(attempt, worker=ANOTHER_MACHINE, beat_age_s=0, runs=2)
+    def top_k(data, k=10, *, frame_aspect=None):
+        meanwhile()
         return grade(data, k=k, frame_aspect=frame_aspect)
 
-    pinned_model.top_k = slow_then_taken_over
+    pinned_model.top_k = top_k
     try:
-        after = attempt_grade(attempt_id=attempt.pk)
+        return attempt_grade(attempt_id=attempt.pk)
     finally:
         del pinned_model.top_k
+
+
+def test_a_run_whose_claim_was_taken_over_stores_nothing(hamlet, cloud_landmarks, pinned_model, sent_tasks):
+    attempt = cloud_attempt(hamlet, cloud_landmarks)
+
+    def taken_over():
+        # This worker stalled past the heartbeat limit; a redelivered message took the attempt.
+        hold(attempt, worker=ANOTHER_MACHINE, beat_age_s=0, runs=2)
+
+    after = grade_while(pinned_model, attempt, taken_over)
 
     assert (after.status, after.worker, after.task_runs) == ("processing", ANOTHER_MACHINE, 2)
     assert not AttemptResult.objects.exists() and not ProgressEvent.objects.exists()
@@ -129,20 +138,14 @@ def test_heartbeat_is_refreshed_while_grading(
 ):
     monkeypatch.setattr(claims, "HEARTBEAT_INTERVAL_S", 0.1)
     attempt = cloud_attempt(hamlet, cloud_landmarks)
-    grade = pinned_model.top_k
     beats = []
 
-    def slow(data, k=10, *, frame_aspect=None):
+    def slow():
         for _ in range(2):
             beats.append(Attempt.objects.get(pk=attempt.pk).heartbeat_at)
             time.sleep(0.6)
-        return grade(data, k=k, frame_aspect=frame_aspect)
 
-    pinned_model.top_k = slow
-    try:
-        graded = attempt_grade(attempt_id=attempt.pk)
-    finally:
-        del pinned_model.top_k
+    graded = grade_while(pinned_model, attempt, slow)
     assert graded.status == "graded"
     assert beats[1] >= beats[0] + timedelta(seconds=0.3)
 

@@ -195,3 +195,21 @@ def test_a_tutorial_whose_file_is_gone_is_404_not_500(hamlet_client):
     tutorial.file.storage.delete(tutorial.file.name)
     assert hamlet_client.get(reverse("tutorial-media", args=[tutorial.pk])).status_code == 404
     assert hamlet_client.get(reverse("api-tutorial-video", args=[tutorial.pk])).status_code == 404
+
+
+def test_the_dashboard_thumbnail_follows_the_same_owner_rule_and_log(client, hamlet, guildenstern, horatio):
+    attempt = stored_attempt(hamlet)
+    attempt.thumbnail.save("thumbnail.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
+    urls = (
+        reverse("attempt-thumbnail", args=[attempt.pk]),
+        reverse("attempt-media", args=[attempt.pk, "thumbnail"]),
+    )
+    client.force_login(hamlet.user)
+    assert [client.get(url).status_code for url in urls] == [200, 200]
+    client.force_login(guildenstern.user)
+    assert [client.get(url).status_code for url in urls] == [404, 404]
+    assert not MediaAccess.objects.exists()
+
+    client.force_login(horatio.user)
+    assert [client.get(url).status_code for url in urls] == [200, 200]
+    assert list(MediaAccess.objects.values_list("username", "kind")) == [("horatio", "thumbnail")] * 2

@@ -8,7 +8,6 @@ told to sample few frames (`?ondevice=force&ondevice_frames=N`); real browsers r
 
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from bench.browser_extractor import (
 )
 from conftest import SCREENSHOT_DIR
 from ml.layout import PARTS
-from practice.conftest import OWN_SIGN, wait_for_replay
+from practice.conftest import OWN_SIGN, fake_camera_args, wait_for_replay
 from practice.models import Attempt
 from practice.tests.test_browser import open_sign_page_as_hamlet
 
@@ -74,20 +73,7 @@ def test_page_rows_match_ml_landmarks_on_the_same_frames_of_a_real_clip(rain_cli
 
 
 @pytest.fixture
-def camera_clip(rain_clip, tmp_path) -> Path:
-    """The real clip as Y4M for Chromium's fake camera (it loops), with a still second before and after."""
-    path = tmp_path / "camera.y4m"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-i", str(rain_clip), "-vf",
-         "tpad=start_duration=1:stop_duration=1:start_mode=clone:stop_mode=clone,fps=30",
-         "-pix_fmt", "yuv420p", str(path)],
-        check=True, timeout=120,
-    )  # fmt: skip
-    return path
-
-
-@pytest.fixture
-def webgl_page(tmp_path, camera_clip):
+def webgl_page(tmp_path, rain_camera_clip):
     """Chromium with software WebGL2 (what Holistic needs) and a fake camera playing the real clip."""
     needs_browser_and_holistic()
     from playwright.sync_api import sync_playwright
@@ -95,11 +81,7 @@ def webgl_page(tmp_path, camera_clip):
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    args = chromium_args() + [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={camera_clip}",
-    ]
+    args = chromium_args() + fake_camera_args(rain_camera_clip)
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"),

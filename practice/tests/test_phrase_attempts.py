@@ -1,14 +1,12 @@
 """Phrase attempts over API v1 and the page endpoint: creation, refusals, the per-sign result, the
 one-target constraint. Graded in this process with the shipped model (the registry's default)."""
 
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from rest_framework.test import APIClient
 
 from lessons.models import Phrase, Sign
-from practice.conftest import PHRASE_SLUG
+from practice.conftest import PHRASE_SLUG, as_json
 from practice.grading import attempt_grade
 from practice.models import Attempt
 from progress.models import ProgressEvent, SignProgress
@@ -18,22 +16,8 @@ pytestmark = pytest.mark.usefixtures("curriculum")
 
 
 @pytest.fixture
-def api(hamlet):
-    client = APIClient()
-    token = client.post(
-        "/api/v1/auth/token/", {"username": "hamlet", "password": "correct horse battery"}
-    ).json()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
-    return client
-
-
-@pytest.fixture
 def phrase() -> Phrase:
     return Phrase.objects.get(slug=PHRASE_SLUG)
-
-
-def as_json(data: np.ndarray) -> list:
-    return np.where(np.isnan(data), None, data).tolist()
 
 
 def test_a_phrase_attempt_is_graded_sign_by_sign_and_read_back(

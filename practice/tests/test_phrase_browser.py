@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SCREENSHOT_DIR, shared_clip
 from lessons.models import Phrase
-from practice.conftest import PHRASE_CLIPS, PHRASE_SLUG
+from practice.conftest import PHRASE_CLIPS, PHRASE_SLUG, fake_camera_args, log_in
 from practice.models import Attempt
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
@@ -38,21 +38,14 @@ def fake_camera_phrase(tmp_path) -> Path:
 
 @pytest.fixture
 def chromium_extra_args(fake_camera_phrase) -> list[str]:
-    return [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={fake_camera_phrase}",
-    ]
+    return fake_camera_args(fake_camera_phrase)
 
 
 def test_record_a_phrase_and_see_each_signs_verdict(celery_worker, live_server, hamlet, chromium_page):
     from playwright.sync_api import expect
 
     page = chromium_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "hamlet")
-    page.fill("#id_password", "correct horse battery")
-    page.locator("form button[type=submit]").last.click()
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/learn/")
     page.get_by_role("link", name="DAD GO BED").click()
     expect(page.get_by_test_id("phrase-gloss")).to_have_text("DAD GO BED")

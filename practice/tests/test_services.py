@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from lessons.models import Sign
 from practice.claims import current_holder
+from practice.conftest import BAD_CLIP_CODES
 from practice.errors import AttemptRejected
 from practice.grading import MAX_TASK_RUNS, attempt_grade
 from practice.models import Attempt, AttemptResult
@@ -41,16 +42,7 @@ def test_upload_is_stored_under_a_generated_name_and_queued(
     assert sent_tasks == [attempt.pk]  # sent only after the commit
 
 
-@pytest.mark.parametrize(
-    ("clip", "code"),
-    [
-        ("empty", "unreadable_video"),
-        ("corrupt", "unreadable_video"),
-        ("audio_only", "unreadable_video"),
-        ("too_long", "too_long"),
-        ("too_short", "too_short"),
-    ],
-)
+@pytest.mark.parametrize(("clip", "code"), BAD_CLIP_CODES)
 def test_bad_uploads_are_refused_before_anything_is_stored(hamlet, bad_clips, sent_tasks, clip, code):
     before = media_files("attempts/video")
     with pytest.raises(AttemptRejected) as rejected:

@@ -32,6 +32,8 @@ SEED = 20261129
 API = "/api/v1/attempts/"
 WEB = "/practice/signs/{sign}/attempts/"
 ACCEPTED = (202, "accepted")
+BAD_LANDMARKS = (400, "invalid_landmarks")
+JSON = "application/json"
 
 
 def ffmpeg(*args: str) -> None:
@@ -82,257 +84,151 @@ def json_frames(frames: int, value: str = "0.5") -> str:
     return "[" + ",".join([frame] * frames) + "]"
 
 
+def rain(landmarks_value) -> dict:
+    """The API's fields for an attempt at "rain" with these landmarks."""
+    return {"sign": "rain", "landmarks": landmarks_value}
+
+
 def video_case(
     name, endpoint, content, expected, *, filename="clip.mp4", content_type="video/mp4", sign="rain"
 ):
-    field_name = "video"
-    return Case(name, endpoint, expected, files={field_name: (filename, content, content_type)}, sign=sign)
+    return Case(name, endpoint, expected, files={"video": (filename, content, content_type)}, sign=sign)
+
+
+def random_bytes(rng: random.Random, size: int) -> bytes:
+    return bytes(rng.getrandbits(8) for _ in range(size))
+
+
+def video_cases(clips: dict[str, bytes], endpoint: str) -> list[Case]:
+    """A `video` file on the web form or the API: real clips, broken ones, odd names, odd signs."""
+    valid = clips["clip"]
+    web = endpoint == "web"
+    unreadable = (400, "unreadable_video")
+    no_file = (400, "invalid_upload" if web else "invalid")
+    unknown_sign = (404 if web else 400, "unknown_sign")
+    webm = {"filename": "recording.webm", "content_type": "video/webm"}
+    # (name, bytes, expected answer, video_case options)
+    table = [
+        ("valid mp4", valid, ACCEPTED, {}),
+        ("recorder webm", clips["recorder"], ACCEPTED, webm),
+        ("zero-length", b"", no_file if web else unreadable, {}),
+        ("truncated to half", valid[: len(valid) // 2], unreadable, {}),
+        ("truncated to 100 bytes", valid[:100], unreadable, {}),
+        ("audio only", clips["audio"], unreadable, {"filename": "a.m4a"}),
+        ("one frame", clips["one_frame"], (400, "too_short"), {}),
+        ("17 s", clips["long"], (400, "too_long"), {}),
+        ("a video named .html", valid, ACCEPTED, {"filename": "x.html", "content_type": "text/html"}),
+        # a file part without a file name is how a browser sends "no file chosen"
+        ("a video without a name", valid, no_file, {"filename": "", "content_type": ""}),
+        ("a name of 300 characters", valid, ACCEPTED, {"filename": "c." + "a" * 300}),
+        ("a path as name", valid, ACCEPTED, {"filename": "../../../etc/passwd.mp4"}),
+        ("html named .mp4", b"<html><script>alert(1)</script>", unreadable, {}),
+        ("unknown sign", valid, unknown_sign, {"sign": "unicorn"}),
+        ("NUL in the sign", valid, unknown_sign, {"sign": "ra\x00in"}),
+    ]
+    found = [
+        video_case(name, endpoint, content, expected, **options) for name, content, expected, options in table
+    ]
+    return [*found, Case("no file at all", endpoint, no_file)]
+
+
+def random_video_cases(rng: random.Random, endpoint: str) -> list[Case]:
+    """Random bytes under random names and types: never a video."""
+    found = []
+    for i in range(12):
+        size = rng.choice([1, 7, 512, 4096, 65536, 300_000])
+        content = random_bytes(rng, size)
+        filename = "r" + rng.choice([".mp4", ".webm", ".mov", ".svg", ".exe", "", ".MP4"])
+        content_type = rng.choice(["video/mp4", "application/octet-stream", "image/svg+xml", ""])
+        options = {"filename": filename, "content_type": content_type}
+        found.append(video_case(f"random bytes {i}", endpoint, content, (400, "unreadable_video"), **options))
+    return found
+
+
+def landmark_field_cases() -> list[Case]:
+    """API form fields: `sign` and `landmarks` (JSON text) missing, oversized or malformed."""
+    # (name, expected answer, form fields)
+    table = [
+        ("no sign", (400, "invalid"), {"landmarks": json.dumps(landmarks(2).tolist())}),
+        ("sign only", (400, "invalid"), {"sign": "rain"}),
+        ("unknown sign, landmarks", (400, "unknown_sign"), {"sign": "unicorn", "landmarks": "[]"}),
+        ("a sign of 10k characters", (400, "unknown_sign"), {"sign": "x" * 10_000}),
+        ("901 frames as a form field", (413, "too_large"), rain(json_frames(MAX_FRAMES + 1))),
+        ("strings for numbers", BAD_LANDMARKS, rain(json_frames(2, '"a"'))),
+        ("542 points a frame", BAD_LANDMARKS, rain(json.dumps(np.zeros((2, 542, 3)).tolist()))),
+        ("ragged frames", BAD_LANDMARKS, rain(json.dumps([[[0, 0, 0]] * 543, [[0, 0]] * 543]))),
+        ("an object for landmarks", BAD_LANDMARKS, rain('{"a": 1}')),
+        ("nested 100k deep in a field", BAD_LANDMARKS, rain("[" * 100_000 + "]" * 100_000)),
+        ("nested 40 deep", BAD_LANDMARKS, rain("[" * 40 + "0" + "]" * 40)),
+    ]
+    return [Case(name, "api", expected, data=data) for name, expected, data in table]
+
+
+def json_body_cases() -> list[Case]:
+    """A JSON request body {"sign": "rain", "landmarks": <frames>} of every size and number form."""
+    full_precision = json_frames(MAX_FRAMES, "0.4837281107902527")
+    # (name, expected answer, the landmarks as JSON text)
+    table = [
+        ("200 frames as a JSON body", ACCEPTED, json_frames(200)),
+        ("901 frames of 0 as a JSON body (4 MB)", BAD_LANDMARKS, json_frames(MAX_FRAMES + 1, "0")),
+        ("900 full-precision frames as a JSON body (over 5 MB)", (413, "too_large"), full_precision),
+        ("NaN token in a JSON body", (400, "parse_error"), json_frames(2, "NaN")),
+        ("1e999 in a JSON body", BAD_LANDMARKS, json_frames(2, "1e999")),
+    ]
+    found = [
+        Case(name, "api", expected, raw=(f'{{"sign": "rain", "landmarks": {frames}}}'.encode(), JSON))
+        for name, expected, frames in table
+    ]
+    sent_by_the_client = rain(json.loads(json_frames(3)))
+    return [Case("landmarks JSON body", "api", ACCEPTED, data=sent_by_the_client, as_json=True), *found]
+
+
+def landmark_file_cases(rng: random.Random) -> list[Case]:
+    """A `landmarks` file (parquet or JSON) beside sign=rain on the API, broken in each way we know."""
+    over, octets = landmarks(MAX_FRAMES + 1), "application/octet-stream"
+    # (name, expected answer, file name, bytes, content type)
+    table = [
+        ("901 frames as a JSON file", BAD_LANDMARKS, "x.json", json_frames(MAX_FRAMES + 1).encode(), JSON),
+        ("901 frames as a parquet file", BAD_LANDMARKS, "x.parquet", parquet(over), octets),
+        ("all missing (NaN) parquet", ACCEPTED, "x.parquet", parquet(landmarks(4, np.nan)), ""),
+        ("inf in a parquet file", BAD_LANDMARKS, "x.parquet", parquet(landmarks(4, np.inf)), ""),
+        ("Infinity in a JSON file", BAD_LANDMARKS, "x.json", json_frames(2, "Infinity").encode(), JSON),
+        ("truncated parquet", BAD_LANDMARKS, "x.parquet", parquet(landmarks(3))[:200], ""),
+        ("PAR1 and noise", BAD_LANDMARKS, "x.parquet", b"PAR1" + random_bytes(rng, 999), ""),
+        ("empty landmarks file", BAD_LANDMARKS, "x.json", b"", ""),
+        ("latin-1 landmarks file", BAD_LANDMARKS, "x.json", b"\xff\xfe[", ""),
+    ]
+    return [
+        Case(name, "api", expected, files={"landmarks": (filename, content, kind)}, data={"sign": "rain"})
+        for name, expected, filename, content, kind in table
+    ]
+
+
+def malformed_body_cases(rng: random.Random) -> list[Case]:
+    """Bodies that are not what their content type says, or a type nobody accepts."""
+    form = "application/x-www-form-urlencoded"
+    # (name, endpoint, expected answer, body, content type)
+    table = [
+        ("JSON list body", "api", (400, "invalid"), b"[1, 2, 3]", JSON),
+        ("broken JSON body", "api", (400, "parse_error"), b'{"sign": "rain", "landm', JSON),
+        ("XML body", "api", (415, "unsupported_media_type"), b"<a/>", "application/xml"),
+        ("multipart without boundary", "api", (400, "parse_error"), b"--x\r\n", "multipart/form-data"),
+        ("multipart without boundary", "web", (400, "bad_request"), b"--x\r\n", "multipart/form-data"),
+        ("random random bytes as a form", "web", (400, "invalid_upload"), random_bytes(rng, 2048), form),
+    ]
+    return [
+        Case(name, endpoint, expected, raw=(body, kind)) for name, endpoint, expected, body, kind in table
+    ]
 
 
 def cases(clips: dict[str, bytes]) -> list[Case]:
+    """Every case. One seeded generator, drawn from in this order, makes them the same every run."""
     rng = random.Random(SEED)
-    valid = clips["clip"]
     found: list[Case] = []
     for endpoint in ("api", "web"):
-        invalid = (400, "invalid_upload") if endpoint == "web" else (400, "unreadable_video")
-        found += [
-            video_case("valid mp4", endpoint, valid, ACCEPTED),
-            video_case(
-                "recorder webm",
-                endpoint,
-                clips["recorder"],
-                ACCEPTED,
-                filename="recording.webm",
-                content_type="video/webm",
-            ),  # fmt: skip
-            video_case("zero-length", endpoint, b"", invalid),
-            video_case("truncated to half", endpoint, valid[: len(valid) // 2], (400, "unreadable_video")),
-            video_case("truncated to 100 bytes", endpoint, valid[:100], (400, "unreadable_video")),
-            video_case("audio only", endpoint, clips["audio"], (400, "unreadable_video"), filename="a.m4a"),
-            video_case("one frame", endpoint, clips["one_frame"], (400, "too_short")),
-            video_case("17 s", endpoint, clips["long"], (400, "too_long")),
-            video_case(
-                "a video named .html", endpoint, valid, ACCEPTED, filename="x.html", content_type="text/html"
-            ),
-            # a file part without a file name is how a browser sends "no file chosen"
-            video_case(
-                "a video without a name",
-                endpoint,
-                valid,
-                (400, "invalid" if endpoint == "api" else "invalid_upload"),
-                filename="",
-                content_type="",
-            ),  # fmt: skip
-            video_case("a name of 300 characters", endpoint, valid, ACCEPTED, filename="c." + "a" * 300),
-            video_case("a path as name", endpoint, valid, ACCEPTED, filename="../../../etc/passwd.mp4"),
-            video_case(
-                "html named .mp4", endpoint, b"<html><script>alert(1)</script>", (400, "unreadable_video")
-            ),
-            video_case(
-                "unknown sign",
-                endpoint,
-                valid,
-                (400 if endpoint == "api" else 404, "unknown_sign"),
-                sign="unicorn",
-            ),  # fmt: skip
-            video_case(
-                "NUL in the sign",
-                endpoint,
-                valid,
-                (400 if endpoint == "api" else 404, "unknown_sign"),
-                sign="ra\x00in",
-            ),  # fmt: skip
-            Case("no file at all", endpoint, (400, "invalid" if endpoint == "api" else "invalid_upload")),
-        ]
-        for i in range(12):  # random bytes, random names and types
-            size = rng.choice([1, 7, 512, 4096, 65536, 300_000])
-            content = bytes(rng.getrandbits(8) for _ in range(size))
-            filename = "r" + rng.choice([".mp4", ".webm", ".mov", ".svg", ".exe", "", ".MP4"])
-            content_type = rng.choice(["video/mp4", "application/octet-stream", "image/svg+xml", ""])
-            found.append(video_case(f"random bytes {i}", endpoint, content, (400, "unreadable_video"),
-                                    filename=filename, content_type=content_type))  # fmt: skip
-    bad_landmarks = (400, "invalid_landmarks")
-    over = landmarks(MAX_FRAMES + 1)
-    found += [
-        Case("no sign", "api", (400, "invalid"), data={"landmarks": json.dumps(landmarks(2).tolist())}),
-        Case("sign only", "api", (400, "invalid"), data={"sign": "rain"}),
-        Case(
-            "unknown sign, landmarks",
-            "api",
-            (400, "unknown_sign"),
-            data={"sign": "unicorn", "landmarks": "[]"},
-        ),
-        Case("a sign of 10k characters", "api", (400, "unknown_sign"), data={"sign": "x" * 10_000}),
-        Case(
-            "landmarks JSON body",
-            "api",
-            ACCEPTED,
-            data={"sign": "rain", "landmarks": json.loads(json_frames(3))},
-            as_json=True,
-        ),  # fmt: skip
-        Case(
-            "200 frames as a JSON body",
-            "api",
-            ACCEPTED,
-            raw=(f'{{"sign": "rain", "landmarks": {json_frames(200)}}}'.encode(), "application/json"),
-        ),
-        Case(
-            "901 frames of 0 as a JSON body (4 MB)",
-            "api",
-            bad_landmarks,
-            raw=(
-                f'{{"sign": "rain", "landmarks": {json_frames(MAX_FRAMES + 1, "0")}}}'.encode(),
-                "application/json",
-            ),
-        ),
-        Case(
-            "900 full-precision frames as a JSON body (over 5 MB)",
-            "api",
-            (413, "too_large"),
-            raw=(
-                f'{{"sign": "rain", "landmarks": {json_frames(MAX_FRAMES, "0.4837281107902527")}}}'.encode(),
-                "application/json",
-            ),
-        ),  # fmt: skip
-        Case(
-            "901 frames as a JSON file",
-            "api",
-            bad_landmarks,
-            data={"sign": "rain"},
-            files={"landmarks": ("x.json", json_frames(MAX_FRAMES + 1).encode(), "application/json")},
-        ),
-        Case(
-            "901 frames as a form field",
-            "api",
-            (413, "too_large"),
-            data={"sign": "rain", "landmarks": json_frames(MAX_FRAMES + 1)},
-        ),  # fmt: skip
-        Case(
-            "901 frames as a parquet file",
-            "api",
-            bad_landmarks,
-            files={"landmarks": ("x.parquet", parquet(over), "application/octet-stream")},
-            data={"sign": "rain"},
-        ),
-        Case(
-            "all missing (NaN) parquet",
-            "api",
-            ACCEPTED,
-            files={"landmarks": ("x.parquet", parquet(landmarks(4, np.nan)), "")},
-            data={"sign": "rain"},
-        ),
-        Case(
-            "inf in a parquet file",
-            "api",
-            bad_landmarks,
-            files={"landmarks": ("x.parquet", parquet(landmarks(4, np.inf)), "")},
-            data={"sign": "rain"},
-        ),
-        Case(
-            "Infinity in a JSON file",
-            "api",
-            bad_landmarks,
-            files={"landmarks": ("x.json", json_frames(2, "Infinity").encode(), "application/json")},
-            data={"sign": "rain"},
-        ),  # fmt: skip
-        Case(
-            "NaN token in a JSON body",
-            "api",
-            (400, "parse_error"),
-            raw=(f'{{"sign": "rain", "landmarks": {json_frames(2, "NaN")}}}'.encode(), "application/json"),
-        ),
-        Case(
-            "1e999 in a JSON body",
-            "api",
-            bad_landmarks,
-            raw=(f'{{"sign": "rain", "landmarks": {json_frames(2, "1e999")}}}'.encode(), "application/json"),
-        ),
-        Case(
-            "strings for numbers",
-            "api",
-            bad_landmarks,
-            data={"sign": "rain", "landmarks": json_frames(2, '"a"')},
-        ),  # fmt: skip
-        Case(
-            "542 points a frame",
-            "api",
-            bad_landmarks,
-            data={"sign": "rain", "landmarks": json.dumps(np.zeros((2, 542, 3)).tolist())},
-        ),
-        Case(
-            "ragged frames",
-            "api",
-            bad_landmarks,
-            data={"sign": "rain", "landmarks": json.dumps([[[0, 0, 0]] * 543, [[0, 0]] * 543])},
-        ),
-        Case(
-            "an object for landmarks",
-            "api",
-            bad_landmarks,
-            data={"sign": "rain", "landmarks": '{"a": 1}'},
-        ),  # fmt: skip
-        Case(
-            "nested 100k deep in a field",
-            "api",
-            bad_landmarks,
-            data={"sign": "rain", "landmarks": "[" * 100_000 + "]" * 100_000},
-        ),
-        Case(
-            "nested 40 deep",
-            "api",
-            bad_landmarks,
-            data={"sign": "rain", "landmarks": "[" * 40 + "0" + "]" * 40},
-        ),  # fmt: skip
-        Case(
-            "truncated parquet",
-            "api",
-            bad_landmarks,
-            files={"landmarks": ("x.parquet", parquet(landmarks(3))[:200], "")},
-            data={"sign": "rain"},
-        ),
-        Case(
-            "PAR1 and noise",
-            "api",
-            bad_landmarks,
-            files={"landmarks": ("x.parquet", b"PAR1" + bytes(rng.getrandbits(8) for _ in range(999)), "")},
-            data={"sign": "rain"},
-        ),  # fmt: skip
-        Case(
-            "empty landmarks file",
-            "api",
-            bad_landmarks,
-            files={"landmarks": ("x.json", b"", "")},
-            data={"sign": "rain"},
-        ),  # fmt: skip
-        Case(
-            "latin-1 landmarks file",
-            "api",
-            bad_landmarks,
-            files={"landmarks": ("x.json", b"\xff\xfe[", "")},
-            data={"sign": "rain"},
-        ),  # fmt: skip
-        Case("JSON list body", "api", (400, "invalid"), raw=(b"[1, 2, 3]", "application/json")),
-        Case(
-            "broken JSON body",
-            "api",
-            (400, "parse_error"),
-            raw=(b'{"sign": "rain", "landm', "application/json"),
-        ),
-        Case("XML body", "api", (415, "unsupported_media_type"), raw=(b"<a/>", "application/xml")),
-        Case(
-            "multipart without boundary", "api", (400, "parse_error"), raw=(b"--x\r\n", "multipart/form-data")
-        ),
-        Case(
-            "multipart without boundary", "web", (400, "bad_request"), raw=(b"--x\r\n", "multipart/form-data")
-        ),
-        Case(
-            "random random bytes as a form",
-            "web",
-            (400, "invalid_upload"),
-            raw=(bytes(rng.getrandbits(8) for _ in range(2048)), "application/x-www-form-urlencoded"),
-        ),
-    ]
-    return found
+        found += video_cases(clips, endpoint) + random_video_cases(rng, endpoint)
+    found += landmark_field_cases() + json_body_cases()
+    return found + landmark_file_cases(rng) + malformed_body_cases(rng)
 
 
 def send(case: Case, api: APIClient, web, clips) -> object:

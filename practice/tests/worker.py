@@ -19,6 +19,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from signlearn.broker import filesystem_broker_options
+
 REPO_DIR = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 90
 
@@ -39,17 +41,7 @@ def database_url() -> str:
 
 def use_broker_folder(folder: Path) -> None:
     """Point this process's Celery app at a filesystem broker folder of its own."""
-    for sub in ("queue", "processed", "control"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    options = {
-        "data_folder_in": str(folder / "queue"),
-        "data_folder_out": str(folder / "queue"),
-        "processed_folder": str(folder / "processed"),
-        "control_folder": str(folder / "control"),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
-    use_broker_url("filesystem://", options)
+    use_broker_url("filesystem://", filesystem_broker_options(folder))
 
 
 def use_broker_url(url: str, transport_options: dict | None = None) -> None:

@@ -12,6 +12,7 @@ import dj_database_url
 from celery.schedules import crontab
 
 from ml.paths import islr_dir
+from signlearn.broker import filesystem_broker_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("SIGNLEARN_VAR_DIR", BASE_DIR / "var"))
@@ -164,17 +165,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SignLearn <no-reply@s
 BROKER_DIR = Path(os.environ.get("SIGNLEARN_BROKER_DIR", VAR_DIR / "broker"))
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed", "control"):
-        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-        # Workers look for new messages this often (kombu's default of 1 s added ~1 s to grading).
-        "polling_interval": 0.1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(BROKER_DIR)
 else:
     # Redis redelivers a message not acknowledged within this time. It must outlast every task's
     # time_limit (signlearn/tests/test_celery_config.py), or a slow task still running is delivered
@@ -275,7 +266,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     # Writes of views with a `throttle_scope` are rate limited per user (per IP when anonymous).
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["signlearn.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "uploads": os.environ.get("SIGNLEARN_UPLOAD_RATE", "20/min"),  # attempts created
         "auth": os.environ.get("SIGNLEARN_AUTH_RATE", "30/min"),  # token logins

@@ -55,6 +55,12 @@ def case(url: str, anon, other, staff, owner, *, method: str = "get") -> Case:
     return Case(url, (anon, other, staff, owner), method)
 
 
+def for_learner(url: str) -> list[Case]:
+    """An API endpoint that acts for the account's active learner, or the one `?learner=` names:
+    every account has its own active learner; Hamlet's id is 404 to everyone else (accounts.current)."""
+    return [case(url, 401, 200, 200, 200), case(url + "?learner={learner}", 401, 404, 404, 200)]
+
+
 PUBLIC = (200, 200, 200, 200)
 OWN = "owner's"  # below: another family and staff without permissions get 404, the owner 200
 
@@ -134,10 +140,7 @@ API = {
     "api/v1/phrases/": [case("/api/v1/phrases/", *PUBLIC)],
     "api/v1/phrases/<int:pk>/": [case("/api/v1/phrases/{phrase_id}/", *PUBLIC)],
     "api/v1/tutorials/<int:pk>/video/": [case("/api/v1/tutorials/{tutorial}/video/", 401, 200, 200, 200)],
-    "api/v1/course/": [
-        case("/api/v1/course/", 401, 200, 200, 200),
-        case("/api/v1/course/?learner={learner}", 401, 404, 404, 200),
-    ],
+    "api/v1/course/": for_learner("/api/v1/course/"),
     "api/v1/lessons/<slug:slug>/": [case("/api/v1/lessons/{lesson}/?learner={learner}", 401, 404, 404, 200)],
     "api/v1/learners/": [case("/api/v1/learners/", 401, 200, 200, 200)],
     "api/v1/learners/<int:pk>/": [case("/api/v1/learners/{learner}/", 401, 404, 404, 200)],
@@ -147,10 +150,7 @@ API = {
     "api/v1/progress/": [case("/api/v1/progress/?learner={learner}", 401, 404, 404, 200)],
     "api/v1/review/": [case("/api/v1/review/?learner={learner}", 401, 404, 404, 200)],
     "api/v1/family/": [case("/api/v1/family/", 401, 200, 200, 200)],
-    "api/v1/attempts/": [
-        case("/api/v1/attempts/", 401, 200, 200, 200),
-        case("/api/v1/attempts/?learner={learner}", 401, 404, 404, 200),
-    ],
+    "api/v1/attempts/": for_learner("/api/v1/attempts/"),
     "api/v1/attempts/<int:pk>/": [case("/api/v1/attempts/{attempt}/", 401, 404, 404, 200)],
     "^api/": [case("/api/v1/nothing-here/", 404, 404, 404, 404)],
 }

@@ -1,4 +1,8 @@
-"""Rate limits for writes that cost real work (grading a clip) or guard secrets (token login)."""
+"""Rate limits for writes that cost real work (grading a clip) or guard secrets (token login).
+
+A core module (it imports no app): the API's views and practice's upload pages count against the
+same limits, and settings name WriteRateThrottle as DRF's default.
+"""
 
 import math
 from types import SimpleNamespace
