@@ -148,7 +148,7 @@ def integrity(learner, ids) -> dict:
 
 def kill_phase(name: str, n: int, work: Path, clips: list[Path], broker_url: str | None) -> dict:
     from practice.models import Attempt
-    from practice.tests.worker import BeatProcess, WorkerProcess, use_broker_folder, use_broker_url
+    from signlearn.testing.worker import BeatProcess, WorkerProcess, use_broker_folder, use_broker_url
 
     folder = None if broker_url else work / f"broker-{name}"
     if broker_url:
@@ -263,7 +263,7 @@ def outage_phase(
     work: Path, redis, port: int, clips: list[Path], outage_s: float, interval_s: float, cache_on_broker: bool
 ) -> dict:
     from practice.models import Attempt
-    from practice.tests.worker import BeatProcess, WorkerProcess, use_broker_url
+    from signlearn.testing.worker import BeatProcess, WorkerProcess, use_broker_url
 
     use_broker_url(redis.url, {"visibility_timeout": 8 * 3600})
     logs = work / f"logs-outage-{port}"
@@ -328,7 +328,7 @@ def outage_phase(
 
 
 def accept_phase(work: Path, redis, port: int, clips: list[Path], uploaders: int, uploads: int) -> dict:
-    from practice.tests.worker import WorkerProcess
+    from signlearn.testing.worker import WorkerProcess
 
     worker = WorkerProcess(log_dir=work, broker_folder=None, broker_url=redis.url, pool="prefork").start()
     web = Gunicorn(port=port, work=work, broker_url=redis.url, cache_url=redis.url.rsplit("/", 1)[0] + "/1")
@@ -432,7 +432,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from lessons.services import curriculum_load
-    from practice.tests.worker import RedisServer
+    from signlearn.testing.worker import RedisServer
 
     call_command("migrate", verbosity=0)
     curriculum_load()

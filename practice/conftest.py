@@ -1,4 +1,4 @@
-"""Fixtures for practice tests: real clips, a pinned reference model, a real Celery worker, an API
+"""Fixtures for practice tests: real clips, a pinned reference model, waiting on the real worker, an API
 client and the browser tests' fake camera and login."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from conftest import ISLR_DIR, SHARED_MODELS_DIR, shared_clip
 
@@ -153,39 +152,7 @@ def nobody_clip(tmp_path_factory) -> Path:
     return path
 
 
-# --- the real worker -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def grading_model_dir() -> Path:
-    """The model the worker grades with by default (registry fallback); skip if it is absent."""
-    folder = Path(settings.SIGNLEARN_MODEL_DIR)
-    if not (folder / "model.tflite").exists():
-        pytest.skip(f"needs a model at {folder}/model.tflite (set SIGNLEARN_MODEL_DIR to a model folder)")
-    return folder
-
-
-@pytest.fixture(scope="session")
-def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, grading_model_dir):
-    """One real worker for the session (tests may kill it; `celery_worker` starts it again)."""
-    from .tests.worker import WorkerProcess
-
-    broker_folder = None
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        broker_folder = settings.BROKER_DIR  # this session's own folder (settings/test.py)
-    else:
-        from signlearn.celery import app
-
-        app.control.purge()  # leftovers of an earlier run would point at rows that no longer exist
-    worker = WorkerProcess(log_dir=tmp_path_factory.mktemp("worker-logs"), broker_folder=broker_folder)
-    yield worker
-    worker.stop()
-
-
-@pytest.fixture
-def celery_worker(worker_process, transactional_db):
-    """A running worker; tests using it commit for real (transactional_db) so the worker sees rows."""
-    return worker_process.ensure_running()
+# --- waiting on the real worker (its fixtures: signlearn/testing/fixtures.py) ---------------------
 
 
 def wait_for_final(attempt_id: int, *, timeout: float = 120.0, worker=None):
@@ -224,6 +191,29 @@ def wait_for_replay(attempt_id: int, *, timeout: float = 30.0):
             return attempt
         time.sleep(0.05)
     raise AssertionError(f"attempt {attempt_id} has no replay after {timeout} s")
+
+
+def make_attempt(learner, sign_name: str, landmarks: bytes, *, rank: int | None, status: str = "graded"):
+    """A stored attempt with its landmarks and, when graded, a result at `rank` (None: not passed)."""
+    from django.core.files.base import ContentFile
+
+    from lessons.models import Sign
+    from practice.models import Attempt, AttemptResult
+
+    attempt = Attempt(learner=learner, sign=Sign.objects.get(name=sign_name), status=status)
+    attempt.landmarks.save("seq.parquet", ContentFile(landmarks), save=False)
+    attempt.save()
+    if status == "graded":
+        AttemptResult.objects.create(
+            attempt=attempt,
+            passed=rank is not None,
+            rank=rank,
+            xp=0,
+            top10=[],
+            detected={},
+            model_version="test",
+        )
+    return attempt
 
 
 # --- a real phrase -----------------------------------------------------------------------------------

@@ -88,23 +88,6 @@ def test_logout_is_a_post(hamlet_client):
     assert hamlet_client.get(reverse("course-map")).status_code == 302
 
 
-def test_pages_show_times_in_the_learners_time_zone(client, ophelia, curriculum):
-    from datetime import UTC, datetime
-
-    from lessons.models import Sign
-    from practice.models import Attempt
-
-    # 02:11 UTC on Thursday is 21:11 on Wednesday in New York, where Ophelia practises.
-    attempt = Attempt.objects.create(learner=ophelia, sign=Sign.objects.get(name="rain"))
-    Attempt.objects.filter(pk=attempt.pk).update(created_at=datetime(2026, 11, 26, 2, 11, tzinfo=UTC))
-    client.force_login(ophelia.user)
-
-    page = client.get(reverse("attempt-detail", args=[attempt.pk])).content.decode()
-
-    assert "Nov. 25, 2026, 9:11 p.m." in page and "2:11 a.m." not in page
-    assert "Nov 25, 21:11" in client.get(reverse("sign-detail", args=["rain"])).content.decode()
-
-
 @pytest.mark.parametrize("goal", [-5, 0, 9, 501])
 def test_an_out_of_range_daily_goal_gets_one_clear_message(hamlet_client, hamlet, goal):
     response = hamlet_client.post(

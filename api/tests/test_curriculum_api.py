@@ -4,7 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from lessons.models import Lesson, Sign, TutorialVideo
-from signlearn.tests.clips import tiny_clip
+from signlearn.testing.clips import tiny_clip
 
 from .conftest import graded_attempt
 

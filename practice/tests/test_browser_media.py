@@ -9,7 +9,7 @@ from conftest import make_learner
 from lessons.models import Sign
 from practice.conftest import log_in
 from practice.models import Attempt
-from signlearn.tests.clips import tiny_clip
+from signlearn.testing.clips import tiny_clip
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
 

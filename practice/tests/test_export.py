@@ -11,6 +11,7 @@ from django.urls import reverse
 from conftest import ISLR_DIR
 from ml.dataset_build import read_rows, split_dataset
 from ml.islr_io import read_kaggle_dataset
+from practice.conftest import make_attempt
 from practice.export import (
     anonymous_learner_id,
     anonymous_sequence_id,
@@ -19,7 +20,7 @@ from practice.export import (
 )
 from registry.models import AttemptLabel
 from registry.services.evaluation import TUTORIAL_PARTICIPANT_ID
-from registry.tests.conftest import make_attempt, make_tutorial, set_consent, tiny_sequence_bytes
+from registry.tests.conftest import make_tutorial, set_consent, tiny_sequence_bytes
 
 
 @pytest.fixture

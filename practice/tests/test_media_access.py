@@ -12,7 +12,7 @@ from accounts.models import Learner
 from conftest import make_learner
 from lessons.models import Sign, TutorialVideo
 from practice.models import Attempt, MediaAccess
-from signlearn.tests.clips import tiny_clip
+from signlearn.testing.clips import tiny_clip
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 

@@ -7,11 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from practice.charts import Series, line_chart
+from practice.conftest import make_attempt
 from practice.models import Attempt, AttemptResult
 from practice.monitoring import monitoring_weekly, week_start
 from registry.models import ActiveConfiguration
 from registry.services.activation import configuration_activate
-from registry.tests.conftest import make_attempt, tiny_sequence_bytes
+from registry.tests.conftest import tiny_sequence_bytes
 
 
 def _graded(learner, sign, *, rank, score, version, when):

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from practice.models import Attempt
 from practice.recovery import attempts_requeue_stuck
-from practice.tests.worker import use_broker_url
+from signlearn.testing.worker import use_broker_url
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 

@@ -156,3 +156,21 @@ def test_the_model_that_graded_is_shown_to_staff_not_parents(hamlet_client, grad
     graded.learner.user.is_staff = True  # the same family, now also an admin of the site
     graded.learner.user.save()
     assert "· model gislr-kittu89-test" in hamlet_client.get(url).content.decode()
+
+
+# Moved from accounts/tests/test_accounts.py: the learner's time zone, shown on an attempt's page.
+def test_pages_show_times_in_the_learners_time_zone(client, ophelia, curriculum):
+    from datetime import UTC, datetime
+
+    from lessons.models import Sign
+    from practice.models import Attempt
+
+    # 02:11 UTC on Thursday is 21:11 on Wednesday in New York, where Ophelia practises.
+    attempt = Attempt.objects.create(learner=ophelia, sign=Sign.objects.get(name="rain"))
+    Attempt.objects.filter(pk=attempt.pk).update(created_at=datetime(2026, 11, 26, 2, 11, tzinfo=UTC))
+    client.force_login(ophelia.user)
+
+    page = client.get(reverse("attempt-detail", args=[attempt.pk])).content.decode()
+
+    assert "Nov. 25, 2026, 9:11 p.m." in page and "2:11 a.m." not in page
+    assert "Nov 25, 21:11" in client.get(reverse("sign-detail", args=["rain"])).content.decode()

@@ -80,26 +80,6 @@ def make_tutorial(sign_name: str, landmarks: Path | bytes, *, evaluation: bool =
     return tutorial
 
 
-def make_attempt(learner, sign_name: str, landmarks: bytes, *, rank: int | None, status: str = "graded"):
-    from lessons.models import Sign
-    from practice.models import Attempt, AttemptResult
-
-    attempt = Attempt(learner=learner, sign=Sign.objects.get(name=sign_name), status=status)
-    attempt.landmarks.save("seq.parquet", ContentFile(landmarks), save=False)
-    attempt.save()
-    if status == "graded":
-        AttemptResult.objects.create(
-            attempt=attempt,
-            passed=rank is not None,
-            rank=rank,
-            xp=0,
-            top10=[],
-            detected={},
-            model_version="test",
-        )
-    return attempt
-
-
 def set_consent(learner, consent: bool):
     from accounts.services import learner_update
 
@@ -133,17 +113,3 @@ def _fresh_predictor_cache():
     predictor_cache_clear()
     yield
     predictor_cache_clear()
-
-
-def worker_broker_folder(queue: str) -> Path | None:
-    """The broker a test worker shares with this process: this session's folder for the filesystem
-    transport, else the configured Redis, with `queue` emptied of an earlier run's leftovers."""
-    from django.conf import settings
-
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        return Path(settings.BROKER_DIR)
-    from signlearn.celery import app
-
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(queue)
-    return None

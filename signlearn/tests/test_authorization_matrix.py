@@ -18,8 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from conftest import make_learner
 from lessons.models import Lesson, Phrase, Sign, TutorialVideo
 from practice.models import Attempt, AttemptResult
-
-from .clips import PNG_1PX, tiny_clip
+from signlearn.testing.clips import PNG_1PX, tiny_clip
 
 pytestmark = pytest.mark.django_db
 

@@ -19,10 +19,8 @@ from practice.models import Attempt
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
 
-# The practice app's real-worker fixtures (its conftest only serves tests under practice/).
-worker_process = practice_fixtures.worker_process
-celery_worker = practice_fixtures.celery_worker
-grading_model_dir = practice_fixtures.grading_model_dir
+# The practice app's clip fixtures (its conftest only serves tests under practice/); the worker is
+# the suite's own (signlearn/testing/fixtures.py).
 rain_clip = practice_fixtures.rain_clip
 OWN_SIGN, WRONG_SIGN = practice_fixtures.OWN_SIGN, practice_fixtures.WRONG_SIGN
 CLOUD_SEQUENCE = practice_fixtures.CLOUD_SEQUENCE

@@ -19,9 +19,6 @@ from .test_client_end_to_end import cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
 
-worker_process = practice_fixtures.worker_process
-celery_worker = practice_fixtures.celery_worker
-grading_model_dir = practice_fixtures.grading_model_dir
 dad_go_bed_landmarks = practice_fixtures.dad_go_bed_landmarks
 
 

@@ -7,8 +7,7 @@ from django.core.files.storage import default_storage
 from django.test import RequestFactory
 
 from signlearn.media import MATROSKA, MP4, PNG, QUICKTIME, UNKNOWN, WEBM, media_response, media_type_of
-
-from .clips import tiny_clip
+from signlearn.testing.clips import tiny_clip
 
 HTML = b"<!doctype html><script>alert(document.domain)</script>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from practice.tests.worker import REPO_DIR, database_url
+from signlearn.testing.worker import REPO_DIR, database_url
 
 pytestmark = [
     pytest.mark.slow,

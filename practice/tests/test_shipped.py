@@ -14,6 +14,7 @@ from practice.models import Attempt
 from registry.models import ActiveConfiguration, ModelVersion
 from registry.selectors import active_predictor, model_version_classifier, predictor_cache_clear
 from registry.services.versions import model_version_register_shipped
+from registry.tests.conftest import _fresh_predictor_cache  # noqa: F401  (autouse, as in registry/tests)
 
 SHIPPED = Path(__file__).resolve().parents[2] / "ml" / "models"
 

@@ -8,15 +8,15 @@ from lessons.models import Sign
 from ml.islr_io import read_sequence
 from practice.models import Attempt
 from registry.services.activation import configuration_activate
-
-from .conftest import worker_broker_folder
+from registry.tests.conftest import _fresh_predictor_cache  # noqa: F401  (autouse, as in registry/tests)
+from signlearn.testing.worker import worker_broker_folder
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def worker(tmp_path):
-    from practice.tests.worker import WorkerProcess
+    from signlearn.testing.worker import WorkerProcess
 
     process = WorkerProcess(log_dir=tmp_path, broker_folder=worker_broker_folder("celery")).start()
     yield process

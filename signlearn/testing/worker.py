@@ -206,3 +206,15 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=20)
+
+
+def worker_broker_folder(queue: str) -> Path | None:
+    """The broker a test worker shares with this process: this session's folder for the filesystem
+    transport, else the configured Redis, with `queue` emptied of an earlier run's leftovers."""
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        return Path(settings.BROKER_DIR)
+    from signlearn.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
+    return None

@@ -12,10 +12,16 @@ from django.core.management import call_command
 
 from conftest import REPO_DIR
 from ml.inference import validate_model
+from practice.conftest import make_attempt
 from registry.models import ModelVersion, TrainingRun
 from registry.services.evaluation import evaluation_set_build
-
-from .conftest import make_attempt, make_tutorial, set_consent, tiny_sequence_bytes, worker_broker_folder
+from registry.tests.conftest import (
+    _fresh_predictor_cache,  # noqa: F401  (autouse, as in registry/tests)
+    make_tutorial,
+    set_consent,
+    tiny_sequence_bytes,
+)
+from signlearn.testing.worker import worker_broker_folder
 
 TRAIN_PYTHON = REPO_DIR / ".venv-train" / "bin" / "python"
 
@@ -27,7 +33,7 @@ def trainer_worker(tmp_path):
     """`celery worker -Q trainer` from .venv-train on this test's database, media and broker."""
     if not TRAIN_PYTHON.exists():
         pytest.skip("needs the training venv with TensorFlow: `make train-venv` builds .venv-train")
-    from practice.tests.worker import WorkerProcess
+    from signlearn.testing.worker import WorkerProcess
 
     broker = worker_broker_folder("trainer")
     env = {

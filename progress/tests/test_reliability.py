@@ -18,8 +18,8 @@ from lessons.models import Sign
 from practice.conftest import OWN_SIGN, WRONG_SIGN, wait_for_status
 from practice.models import Attempt, AttemptResult
 from practice.services import attempt_create
-from practice.tests.worker import BeatProcess, RedisServer, WorkerProcess, use_broker_url
 from progress.models import LearnerProgress, ProgressEvent
+from signlearn.testing.worker import BeatProcess, RedisServer, WorkerProcess, use_broker_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum", "grading_model_dir")]
 RESTART_TO_GRADED_S = 30
