@@ -9,7 +9,7 @@ import pytest
 from ml.paths import islr_dir, shared_models_dir
 
 # The real Celery worker's fixtures, one definition for every app's tests (one worker per session).
-pytest_plugins = ["signlearn.testing.fixtures"]
+pytest_plugins = ["core.testing.fixtures"]
 
 REPO_DIR = Path(__file__).resolve().parent
 ISLR_DIR = islr_dir()

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from signlearn.errors import suspicious_request_refusal
+from core.errors import suspicious_request_refusal
 
 log = logging.getLogger(__name__)
 

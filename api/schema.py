@@ -23,7 +23,7 @@ class AutoSchema(SpectacularAutoSchema):
         if unsafe or filters:
             codes.add("400")  # bad body, or a bad filter / query parameter
         if unsafe:
-            codes.add("413")  # a body over its limit (signlearn.limits, DATA_UPLOAD_MAX_MEMORY_SIZE)
+            codes.add("413")  # a body over its limit (core.limits, DATA_UPLOAD_MAX_MEMORY_SIZE)
         if unsafe and self.get_request_serializer() is not None:
             codes.add("415")
         if self.view.get_authenticators():

@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from accounts.lockout import Lockout, login_lockout
-from signlearn.throttling import WriteRateThrottle
+from core.throttling import WriteRateThrottle
 
 from .serializers import CredentialsSerializer, TokenSerializer
 

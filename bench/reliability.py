@@ -147,8 +147,8 @@ def integrity(learner, ids) -> dict:
 
 
 def kill_phase(name: str, n: int, work: Path, clips: list[Path], broker_url: str | None) -> dict:
+    from core.testing.worker import BeatProcess, WorkerProcess, use_broker_folder, use_broker_url
     from practice.models import Attempt
-    from signlearn.testing.worker import BeatProcess, WorkerProcess, use_broker_folder, use_broker_url
 
     folder = None if broker_url else work / f"broker-{name}"
     if broker_url:
@@ -262,8 +262,8 @@ def bodies(clips: list[Path]) -> list[tuple[bytes, str]]:
 def outage_phase(
     work: Path, redis, port: int, clips: list[Path], outage_s: float, interval_s: float, cache_on_broker: bool
 ) -> dict:
+    from core.testing.worker import BeatProcess, WorkerProcess, use_broker_url
     from practice.models import Attempt
-    from signlearn.testing.worker import BeatProcess, WorkerProcess, use_broker_url
 
     use_broker_url(redis.url, {"visibility_timeout": 8 * 3600})
     logs = work / f"logs-outage-{port}"
@@ -328,7 +328,7 @@ def outage_phase(
 
 
 def accept_phase(work: Path, redis, port: int, clips: list[Path], uploaders: int, uploads: int) -> dict:
-    from signlearn.testing.worker import WorkerProcess
+    from core.testing.worker import WorkerProcess
 
     worker = WorkerProcess(log_dir=work, broker_folder=None, broker_url=redis.url, pool="prefork").start()
     web = Gunicorn(port=port, work=work, broker_url=redis.url, cache_url=redis.url.rsplit("/", 1)[0] + "/1")
@@ -431,8 +431,8 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    from core.testing.worker import RedisServer
     from lessons.services import curriculum_load
-    from signlearn.testing.worker import RedisServer
 
     call_command("migrate", verbosity=0)
     curriculum_load()

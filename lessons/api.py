@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from signlearn.media import VIDEO_TYPES, media_response
+from core.media import VIDEO_TYPES, media_response
 
 from .models import Phrase, Sign, TutorialVideo
 from .phrases import phrases_with_signs

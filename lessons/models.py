@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.db import models
 
-from signlearn.media import SniffedFileField
+from core.media import SniffedFileField
 
 from .validators import validate_clip_upload
 

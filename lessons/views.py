@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.current import learner_for_page
-from signlearn.media import media_response
+from core.media import media_response
 
 from .models import Phrase, Sign, TutorialVideo, Unit
 from .phrases import phrase_get, phrase_steps

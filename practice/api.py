@@ -34,7 +34,7 @@ class UploadRejected(exceptions.APIException):
 
 
 class UploadTooLarge(UploadRejected):
-    """The clip is over SIGNLEARN_MAX_UPLOAD_BYTES (a body over it never gets here: signlearn.limits)."""
+    """The clip is over SIGNLEARN_MAX_UPLOAD_BYTES (a body over it never gets here: core.limits)."""
 
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"

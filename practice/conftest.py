@@ -152,7 +152,7 @@ def nobody_clip(tmp_path_factory) -> Path:
     return path
 
 
-# --- waiting on the real worker (its fixtures: signlearn/testing/fixtures.py) ---------------------
+# --- waiting on the real worker (its fixtures: core/testing/fixtures.py) ---------------------
 
 
 def wait_for_final(attempt_id: int, *, timeout: float = 120.0, worker=None):

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Learner
+from core.media import SniffedFileField
 from lessons.models import Phrase, Sign
-from signlearn.media import SniffedFileField
 
 
 def attempt_video_upload_to(instance: "Attempt", filename: str) -> str:

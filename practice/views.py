@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.current import learner_for_page
+from core.limits import wants_json
+from core.media import media_response
+from core.throttling import RateLimitUnavailable, uploads_wait_seconds
 from lessons.models import Phrase, Sign
-from signlearn.limits import wants_json
-from signlearn.media import media_response
-from signlearn.throttling import RateLimitUnavailable, uploads_wait_seconds
 
 from .errors import AttemptRejected
 from .forms import AttemptUploadForm

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.current import learner_for_page
 from accounts.models import Learner
+from core.media import media_response
 from lessons.models import Lesson, Sign
 from lessons.selectors import course_get
 from practice.media_access import attempt_media_read
 from practice.models import Attempt
-from signlearn.media import media_response
 
 from . import charts
 from .course import course_map, lesson_card

@@ -16,8 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from core.media import media_response
 from ml.inference import ModelValidationError
-from signlearn.media import media_response
 
 from . import selectors
 from .forms import ActivationForm, ModelUploadForm, TrainingStartForm

@@ -8,7 +8,7 @@ class SignlearnConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import beat_embedded_init, worker_init
 
-        from .processes import die_with_parent, lower_priority
+        from core.processes import die_with_parent, lower_priority
 
         # `celery worker -B` runs beat as a child process: a killed worker must not leave it running.
         beat_embedded_init.connect(lambda **_: die_with_parent(), weak=False)

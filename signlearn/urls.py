@@ -5,7 +5,7 @@ from api.views import NotFoundView
 
 from . import health
 
-handler400 = "signlearn.errors.bad_request"
+handler400 = "core.errors.bad_request"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.base import ContentFile
 
+from core.testing.clips import tiny_clip
 from lessons.models import Lesson, Sign, TutorialVideo
-from signlearn.testing.clips import tiny_clip
 
 from .conftest import graded_attempt
 

@@ -2,7 +2,7 @@
 
 import lessons.models
 import lessons.validators
-import signlearn.media
+import core.media
 from django.db import migrations
 
 
@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="tutorialvideo",
             name="file",
-            field=signlearn.media.SniffedFileField(
+            field=core.media.SniffedFileField(
                 upload_to=lessons.models.tutorial_upload_to,
                 validators=[lessons.validators.validate_clip_upload],
             ),

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import lessons.models
 import lessons.validators
-import signlearn.media
+import core.media
 from django.db import migrations, models
 
 
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "video",
-                    signlearn.media.SniffedFileField(
+                    core.media.SniffedFileField(
                         blank=True,
                         help_text="Optional: a clip of the whole phrase, shown after its signs' tutorials.",
                         upload_to=lessons.models.phrase_video_upload_to,

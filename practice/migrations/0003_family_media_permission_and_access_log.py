@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import practice.models
-import signlearn.media
+import core.media
 from django.conf import settings
 from django.db import migrations, models
 
@@ -24,9 +24,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="attempt",
             name="video",
-            field=signlearn.media.SniffedFileField(
-                blank=True, upload_to=practice.models.attempt_video_upload_to
-            ),
+            field=core.media.SniffedFileField(blank=True, upload_to=practice.models.attempt_video_upload_to),
         ),
         migrations.CreateModel(
             name="MediaAccess",

@@ -6,10 +6,10 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from conftest import make_learner
+from core.testing.clips import tiny_clip
 from lessons.models import Sign
 from practice.conftest import log_in
 from practice.models import Attempt
-from signlearn.testing.clips import tiny_clip
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
 

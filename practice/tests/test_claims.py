@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.testing.worker import REPO_DIR
 from lessons.models import Sign
 from practice import claims
 from practice.claims import current_holder, holder_gone
@@ -15,7 +16,6 @@ from practice.grading import attempt_grade
 from practice.models import Attempt, AttemptResult
 from practice.recovery import attempts_requeue_stuck
 from practice.services import attempt_create_from_landmarks
-from signlearn.testing.worker import REPO_DIR
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 ANOTHER_MACHINE = "another-machine:4242:99"

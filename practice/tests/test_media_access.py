@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from accounts.models import Learner
 from conftest import make_learner
+from core.testing.clips import tiny_clip
 from lessons.models import Sign, TutorialVideo
 from practice.models import Attempt, MediaAccess
-from signlearn.testing.clips import tiny_clip
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.testing.worker import use_broker_url
 from practice.models import Attempt
 from practice.recovery import attempts_requeue_stuck
-from signlearn.testing.worker import use_broker_url
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 
@@ -28,7 +28,9 @@ def closed_port() -> int:
 @contextmanager
 def broker_down():
     """The Celery app's broker is unreachable (connection refused) inside the block."""
-    from signlearn.celery import app
+    from core.testing.worker import celery_app
+
+    app = celery_app()
 
     saved = app.conf.broker_url, app.conf.broker_transport_options
     use_broker_url(f"redis://127.0.0.1:{closed_port()}/0", {"visibility_timeout": 60})

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from conftest import REPO_DIR
+from core.testing.worker import worker_broker_folder
 from ml.inference import validate_model
 from practice.conftest import make_attempt
 from registry.models import ModelVersion, TrainingRun
@@ -21,7 +22,6 @@ from registry.tests.conftest import (
     set_consent,
     tiny_sequence_bytes,
 )
-from signlearn.testing.worker import worker_broker_folder
 
 TRAIN_PYTHON = REPO_DIR / ".venv-train" / "bin" / "python"
 
@@ -33,7 +33,7 @@ def trainer_worker(tmp_path):
     """`celery worker -Q trainer` from .venv-train on this test's database, media and broker."""
     if not TRAIN_PYTHON.exists():
         pytest.skip("needs the training venv with TensorFlow: `make train-venv` builds .venv-train")
-    from signlearn.testing.worker import WorkerProcess
+    from core.testing.worker import WorkerProcess
 
     broker = worker_broker_folder("trainer")
     env = {

@@ -6,7 +6,9 @@ from practice.tasks import grade_attempt_task
 
 
 def test_beat_schedule_names_practice_tasks_that_exist():
-    from signlearn.celery import app
+    from core.testing.worker import celery_app
+
+    app = celery_app()
 
     app.loader.import_default_modules()
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}

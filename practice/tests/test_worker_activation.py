@@ -4,19 +4,19 @@ import time
 
 import pytest
 
+from core.testing.worker import worker_broker_folder
 from lessons.models import Sign
 from ml.islr_io import read_sequence
 from practice.models import Attempt
 from registry.services.activation import configuration_activate
 from registry.tests.conftest import _fresh_predictor_cache  # noqa: F401  (autouse, as in registry/tests)
-from signlearn.testing.worker import worker_broker_folder
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def worker(tmp_path):
-    from signlearn.testing.worker import WorkerProcess
+    from core.testing.worker import WorkerProcess
 
     process = WorkerProcess(log_dir=tmp_path, broker_folder=worker_broker_folder("celery")).start()
     yield process

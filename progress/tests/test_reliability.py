@@ -14,12 +14,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 
+from core.testing.worker import BeatProcess, RedisServer, WorkerProcess, use_broker_url
 from lessons.models import Sign
 from practice.conftest import OWN_SIGN, WRONG_SIGN, wait_for_status
 from practice.models import Attempt, AttemptResult
 from practice.services import attempt_create
 from progress.models import LearnerProgress, ProgressEvent
-from signlearn.testing.worker import BeatProcess, RedisServer, WorkerProcess, use_broker_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum", "grading_model_dir")]
 RESTART_TO_GRADED_S = 30
@@ -38,7 +38,9 @@ def redis_stack(transactional_db, tmp_path):
         if os.environ.get("CI"):
             pytest.fail("redis-server is needed for the broker tests in CI")
         pytest.skip("needs redis-server")
-    from signlearn.celery import app
+    from core.testing.worker import celery_app
+
+    app = celery_app()
 
     saved = app.conf.broker_url, app.conf.broker_transport_options
     redis = RedisServer(folder=tmp_path / "redis", port=free_port()).start()

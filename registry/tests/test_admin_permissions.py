@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from conftest import make_learner
+from core.testing.clips import PNG_1PX
 from registry.models import ModelVersion
-from signlearn.testing.clips import PNG_1PX
 
 pytestmark = pytest.mark.usefixtures("curriculum")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
+from core.broker import filesystem_broker_options
 from ml.paths import islr_dir
-from signlearn.broker import filesystem_broker_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("SIGNLEARN_VAR_DIR", BASE_DIR / "var"))
@@ -60,9 +60,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",  # nosniff, Referrer-Policy, HTTPS redirect
-    "signlearn.headers.ContentSecurityPolicyMiddleware",
+    "core.headers.ContentSecurityPolicyMiddleware",
     # Before anything reads a body (the CSRF middleware parses POSTs): refuses it by its headers.
-    "signlearn.limits.BodyLimitMiddleware",
+    "core.limits.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,7 +74,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "signlearn.urls"
-CSRF_FAILURE_VIEW = "signlearn.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 WSGI_APPLICATION = "signlearn.wsgi.application"
 
 TEMPLATES = [
@@ -89,7 +89,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.active_learner",
                 "progress.context_processors.review_due",
-                "signlearn.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },
@@ -146,7 +146,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
 # --- Request size policy ----------------------------------------------------------------------
-# signlearn.limits refuses a body from its Content-Length before it is read: a practice upload may be
+# core.limits refuses a body from its Content-Length before it is read: a practice upload may be
 # SIGNLEARN_MAX_UPLOAD_BYTES (+1 MB of form), an admin upload SIGNLEARN_MAX_ADMIN_UPLOAD_BYTES, anything
 # else DATA_UPLOAD_MAX_MEMORY_SIZE. Within those, Django keeps files up to FILE_UPLOAD_MAX_MEMORY_SIZE
 # in memory and spools larger ones to a temporary file; form fields (not files) may total
@@ -225,7 +225,7 @@ SIGNLEARN_CLIP_RETENTION_DAYS = int(os.environ.get("SIGNLEARN_CLIP_RETENTION_DAY
 # per frame per core, so 30 fps clips take ~1.5x their length; at 15 fps grading takes half of that
 # and neither reference model changed its top-10 verdict on 17 shared clips.
 SIGNLEARN_GRADING_FPS = float(os.environ.get("SIGNLEARN_GRADING_FPS", "15")) or None
-# Niceness of grading workers (signlearn.processes.lower_priority): web requests first on a shared host.
+# Niceness of grading workers (core.processes.lower_priority): web requests first on a shared host.
 SIGNLEARN_WORKER_NICE = int(os.environ.get("SIGNLEARN_WORKER_NICE", "10"))
 SIGNLEARN_DEFAULT_DAILY_XP_GOAL = int(os.environ.get("SIGNLEARN_DEFAULT_DAILY_XP_GOAL", "50"))
 
@@ -266,7 +266,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     # Writes of views with a `throttle_scope` are rate limited per user (per IP when anonymous).
-    "DEFAULT_THROTTLE_CLASSES": ["signlearn.throttling.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "uploads": os.environ.get("SIGNLEARN_UPLOAD_RATE", "20/min"),  # attempts created
         "auth": os.environ.get("SIGNLEARN_AUTH_RATE", "30/min"),  # token logins

@@ -16,9 +16,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import make_learner
+from core.testing.clips import PNG_1PX, tiny_clip
 from lessons.models import Lesson, Phrase, Sign, TutorialVideo
 from practice.models import Attempt, AttemptResult
-from signlearn.testing.clips import PNG_1PX, tiny_clip
 
 pytestmark = pytest.mark.django_db
 

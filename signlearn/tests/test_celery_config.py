@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from signlearn.testing.worker import REPO_DIR
+from core.testing.worker import REPO_DIR
 
 # Run in a fresh process with a Redis broker URL: the transport options are chosen at import.
 PROBE = """

@@ -20,7 +20,7 @@ from practice.models import Attempt
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("curriculum")]
 
 # The practice app's clip fixtures (its conftest only serves tests under practice/); the worker is
-# the suite's own (signlearn/testing/fixtures.py).
+# the suite's own (core/testing/fixtures.py).
 rain_clip = practice_fixtures.rain_clip
 OWN_SIGN, WRONG_SIGN = practice_fixtures.OWN_SIGN, practice_fixtures.WRONG_SIGN
 CLOUD_SEQUENCE = practice_fixtures.CLOUD_SEQUENCE

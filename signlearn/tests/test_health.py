@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import SHARED_MODELS_DIR
+from core.testing.worker import use_broker_url
 from signlearn import health
 
 pytestmark = pytest.mark.django_db
@@ -50,23 +51,19 @@ def test_readyz_is_503_and_names_the_part_that_is_not_ready(client, monkeypatch)
 
 
 @pytest.fixture
-def celery_pools_reset():
-    """Drop pooled broker connections after the test, so later tests don't inherit a bogus broker."""
+def broker_restored():
+    """Put the Celery app's broker back as it was after the test (URLs, options and pooled connections),
+    so later tests don't inherit a bogus broker."""
     from signlearn.celery import app
 
+    saved = app.conf.broker_url, app.conf.broker_transport_options
     yield
-    app._pool = None
-    app.amqp._producer_pool = None
+    use_broker_url(*saved)
 
 
-def test_readyz_reports_an_unreachable_broker(client, celery_pools_reset, monkeypatch):
-    from signlearn.celery import app
-
+def test_readyz_reports_an_unreachable_broker(client, broker_restored, monkeypatch):
     # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it).
-    # Patch the attribute first: monkeypatch remembers the value it reads, which the env var would fake.
-    # Celery resolves the read and write URLs from broker_url once (an earlier test may have): patch all.
-    for name in ("broker_url", "broker_read_url", "broker_write_url"):
-        monkeypatch.setattr(app.conf, name, "redis://127.0.0.1:1/0")
+    use_broker_url("redis://127.0.0.1:1/0")
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setattr(
         health, "_active_predictor", lambda: type("P", (), {"version": "v", "labels": [""]})()

@@ -19,7 +19,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from conftest import REPO_DIR
-from signlearn.limits import MULTIPART_ALLOWANCE, body_refusal
+from core.limits import MULTIPART_ALLOWANCE, body_refusal
 
 MB = 1024 * 1024
 WEB_UPLOAD = "/practice/signs/rain/attempts/"

@@ -6,8 +6,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import RequestFactory
 
-from signlearn.media import MATROSKA, MP4, PNG, QUICKTIME, UNKNOWN, WEBM, media_response, media_type_of
-from signlearn.testing.clips import tiny_clip
+from core.media import MATROSKA, MP4, PNG, QUICKTIME, UNKNOWN, WEBM, media_response, media_type_of
+from core.testing.clips import tiny_clip
 
 HTML = b"<!doctype html><script>alert(document.domain)</script>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from signlearn.testing.worker import REPO_DIR, database_url
+from core.testing.worker import REPO_DIR, database_url
 
 pytestmark = [
     pytest.mark.slow,

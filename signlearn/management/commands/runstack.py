@@ -3,7 +3,7 @@
 Beat is a process of its own, not the worker's `-B` child: a worker killed outright would leave an
 embedded beat behind, still sending every periodic task. Each child runs in its own process group
 (so stopping one also stops what it started, e.g. the worker's pool) and dies with runstack even if
-runstack itself is killed (signlearn.processes.die_with_parent). When any child exits, all stop.
+runstack itself is killed (core.processes.die_with_parent). When any child exits, all stop.
 """
 
 import os
@@ -15,7 +15,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from signlearn.processes import die_with_parent
+from core.processes import die_with_parent
 
 STOP_TIMEOUT_S = 20
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
-from signlearn.broker import filesystem_broker_options
+from core.broker import filesystem_broker_options
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_S = 90
@@ -39,6 +39,14 @@ def database_url() -> str:
     raise RuntimeError(f"no worker support for {db['ENGINE']}")
 
 
+def celery_app():
+    """The project's Celery app (signlearn.celery, created when Django loads the signlearn package),
+    found without importing the project's glue from below it."""
+    from celery import current_app
+
+    return current_app._get_current_object()
+
+
 def use_broker_folder(folder: Path) -> None:
     """Point this process's Celery app at a filesystem broker folder of its own."""
     use_broker_url("filesystem://", filesystem_broker_options(folder))
@@ -46,8 +54,7 @@ def use_broker_folder(folder: Path) -> None:
 
 def use_broker_url(url: str, transport_options: dict | None = None) -> None:
     """Point this process's Celery app at another broker URL (e.g. a test's own Redis server)."""
-    from signlearn.celery import app
-
+    app = celery_app()
     # Celery resolves the read and write URLs from broker_url once: set all three.
     app.conf.broker_url = app.conf.broker_read_url = app.conf.broker_write_url = url
     app.conf.broker_transport_options = transport_options or {}
@@ -213,8 +220,6 @@ def worker_broker_folder(queue: str) -> Path | None:
     transport, else the configured Redis, with `queue` emptied of an earlier run's leftovers."""
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         return Path(settings.BROKER_DIR)
-    from signlearn.celery import app
-
-    with app.connection_for_write() as connection:
+    with celery_app().connection_for_write() as connection:
         connection.default_channel.queue_purge(queue)
     return None

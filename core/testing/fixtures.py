@@ -23,15 +23,15 @@ def grading_model_dir() -> Path:
 @pytest.fixture(scope="session")
 def worker_process(django_db_setup, django_db_blocker, tmp_path_factory, grading_model_dir):
     """One real worker for the session (tests may kill it; `celery_worker` starts it again)."""
-    from signlearn.testing.worker import WorkerProcess
+    from core.testing.worker import WorkerProcess
 
     broker_folder = None
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         broker_folder = settings.BROKER_DIR  # this session's own folder (settings/test.py)
     else:
-        from signlearn.celery import app
+        from core.testing.worker import celery_app
 
-        app.control.purge()  # leftovers of an earlier run would point at rows that no longer exist
+        celery_app().control.purge()  # leftovers of an earlier run would point at rows that no longer exist
     worker = WorkerProcess(log_dir=tmp_path_factory.mktemp("worker-logs"), broker_folder=broker_folder)
     yield worker
     worker.stop()
