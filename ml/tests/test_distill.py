@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from ml.augment import recombine
 from ml.dataset_build import load_sign_map
+from ml.distill import load_teachers, teacher_targets
 from ml.islr_io import read_sequence
 from ml.paths import islr_dir, shared_models_dir
-from ml.train import load_teachers, recombine, teacher_targets
 
 SAMPLE = islr_dir() / "gislr_sample" / "train_landmark_files"
 TEACHER = shared_models_dir() / "gislr-prabhanjan"
