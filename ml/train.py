@@ -270,7 +270,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--mixup", type=float, default=defaults.mixup, help="Beta(a, a) mixup; 0 = off")
     parser.add_argument("--clip-part-drop", type=float, default=0.0, help="p of removing one part per clip")
     parser.add_argument("--teacher", type=Path, action="append", default=[],
-                        help="Kaggle-contract TFLite model (folder or file) to distil from; repeatable")  # fmt: skip
+                        help="model (folder or file; DIR@ASPECT: its own video's width/height) to distil from, fed "
+                             "by its adapter (e.g. sentisign-66); repeatable: the teachers are averaged")  # fmt: skip
     parser.add_argument("--distill", type=float, default=defaults.distill,
                         help="weight of the teachers' distribution in the targets (0 = off)")  # fmt: skip
     parser.add_argument("--distill-temperature", type=float, default=defaults.distill_temperature)
