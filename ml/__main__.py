@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from ml.cli_model import MODEL_COMMANDS
+from ml.cli_model import MODEL_COMMANDS, cli_fail
 from ml.cli_phrase import add_phrase_command
 from ml.video import VideoError
 
@@ -63,17 +63,11 @@ def run_extract(args) -> int:
         "width": video.width,
         "height": video.height,
         "rotation": video.rotation,
-        "detection_rates": {k: round(v, 4) for k, v in landmarks.detection_rates().items()},
-        "timings_s": {k: round(v, 4) for k, v in timings.items()},
     }
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(
-            f"{args.video.name}: {landmarks.n_frames} frames {video.width}x{video.height} @ {video.fps:.2f} fps"
-            f" -> {args.output} | {_rates_text(summary['detection_rates'])} | {_timings_text(timings)}"
-        )
-    return 0
+    line = (
+        f"{args.video.name}: {landmarks.n_frames} frames {video.width}x{video.height} @ {video.fps:.2f} fps"
+    )
+    return _report(args, summary, landmarks, timings, line=f"{line} -> {args.output}")
 
 
 # --- render ----------------------------------------------------------------------------------------
@@ -145,18 +139,12 @@ def run_render(args) -> int:
         "width": rendered.width,
         "height": rendered.height,
         "codec": rendered.codec,
-        "detection_rates": {k: round(v, 4) for k, v in landmarks.detection_rates().items()},
-        "timings_s": {k: round(v, 4) for k, v in timings.items()},
     }
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(
-            f"{args.input.name}: {rendered.n_frames} frames -> {rendered.path} ({rendered.codec},"
-            f" {rendered.width}x{rendered.height}) | {_rates_text(summary['detection_rates'])}"
-            f" | {_timings_text(timings)}"
-        )
-    return 0
+    line = (
+        f"{args.input.name}: {rendered.n_frames} frames -> {rendered.path} ({rendered.codec},"
+        f" {rendered.width}x{rendered.height})"
+    )
+    return _report(args, summary, landmarks, timings, line=line)
 
 
 # --- shared ----------------------------------------------------------------------------------------
@@ -216,6 +204,21 @@ def _parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _report(args, summary: dict, landmarks, timings: dict[str, float], *, line: str) -> int:
+    """Print the command's summary with detection rates and timings: one JSON object with --json, else
+    one line."""
+    summary = {
+        **summary,
+        "detection_rates": {k: round(v, 4) for k, v in landmarks.detection_rates().items()},
+        "timings_s": {k: round(v, 4) for k, v in timings.items()},
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{line} | {_rates_text(summary['detection_rates'])} | {_timings_text(timings)}")
+    return 0
+
+
 def _rates_text(rates: dict[str, float]) -> str:
     return " ".join(f"{name} {rate:.0%}" for name, rate in rates.items())
 
@@ -240,15 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (VideoError, InputError) as error:
-        return _fail(args, error.code, error.message)
-
-
-def _fail(args, code: str, message: str) -> int:
-    if getattr(args, "json", False):
-        print(json.dumps({"error": code, "message": message}))
-    else:
-        print(f"error: {code}: {message}", file=sys.stderr)
-    return 1
+        return cli_fail(args, error.code, error.message)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ object with --json) and returns 1.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import sys
 import time
@@ -14,7 +16,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 
-def _fail(args, code: str, message: str) -> int:
+def cli_fail(args, code: str, message: str) -> int:
+    """Print a CLI error (`error: <code>: <message>`, or a JSON object with --json); exit code 1."""
     if getattr(args, "json", False):
         print(json.dumps({"error": code, "message": message}))
     else:
@@ -49,7 +52,7 @@ def run_predict(args) -> int:
     from ml.video import VideoError, probe_video
 
     if not args.input.is_file():
-        return _fail(args, "not_found", f"No such file: {args.input}")
+        return cli_fail(args, "not_found", f"No such file: {args.input}")
     started = time.perf_counter()
     frame_aspect = None  # uploaded landmarks have no video shape: models see them as extracted
     try:
@@ -65,9 +68,9 @@ def run_predict(args) -> int:
             with quiet_native_logs():
                 landmarks = extract_video(args.input)
     except VideoError as error:
-        return _fail(args, error.code, error.message)
+        return cli_fail(args, error.code, error.message)
     except (ValueError, OSError) as error:
-        return _fail(args, "unreadable_sequence", f"{args.input}: {error}")
+        return cli_fail(args, "unreadable_sequence", f"{args.input}: {error}")
     extracted = time.perf_counter()
     try:
         from ml.landmarks import quiet_native_logs
@@ -78,7 +81,7 @@ def run_predict(args) -> int:
         loaded = time.perf_counter()
         predictions = predictor.top_k(landmarks.data, k=args.k, frame_aspect=frame_aspect)
     except EmptyLandmarksError as error:
-        return _fail(args, "no_person", f"Nobody was detected in the clip ({error}).")
+        return cli_fail(args, "no_person", f"Nobody was detected in the clip ({error}).")
     done = time.perf_counter()
     detected = landmarks.detection_rates()
     if args.json:
@@ -115,64 +118,46 @@ def _model_summary(configuration, predictor) -> dict:
     return {"name": configuration.name, "version": configuration.version, "sha256": "", "members": members}
 
 
-# --- train / export (TensorFlow) -------------------------------------------------------------------
+# --- train / export (TensorFlow) / evaluate --------------------------------------------------------
 
 
 def _needs_tensorflow(args) -> int | None:
     try:
         import tensorflow  # noqa: F401
     except ImportError:
-        return _fail(args, "no_tensorflow", "TensorFlow is not installed here: run `make train-venv` and use "
+        return cli_fail(args, "no_tensorflow", "TensorFlow is not installed here: run `make train-venv` and use "
                      ".venv-train/bin/python -m ml ...")  # fmt: skip
     return None
 
 
-def add_train_command(subparsers) -> None:
-    from ml import train
+def _module_command(name: str, help_text: str, *, needs_tensorflow: bool):
+    """`python -m ml NAME`: module ml.NAME adds its arguments and runs them (`add_arguments`, `run`)."""
 
-    parser = subparsers.add_parser("train", help="train the seed model (needs .venv-train)",
-                                   description=train.__doc__.split("\n")[0])  # fmt: skip
-    train.add_arguments(parser)
-    parser.set_defaults(handler=run_train)
+    def add(subparsers) -> None:
+        module = importlib.import_module(f"ml.{name}")
+        parser = subparsers.add_parser(name, help=help_text, description=module.__doc__.split("\n")[0])
+        module.add_arguments(parser)
+        parser.set_defaults(handler=functools.partial(_run_module, name, needs_tensorflow))
 
-
-def run_train(args) -> int:
-    from ml import train
-
-    return _needs_tensorflow(args) or train.run(args)
+    add.__name__ = f"add_{name}_command"
+    return add
 
 
-def add_export_command(subparsers) -> None:
-    from ml import export
-
-    parser = subparsers.add_parser("export", help="trained run -> TFLite model folder (needs .venv-train)",
-                                   description=export.__doc__.split("\n")[0])  # fmt: skip
-    export.add_arguments(parser)
-    parser.set_defaults(handler=run_export)
+def _run_module(name: str, needs_tensorflow: bool, args) -> int:
+    if needs_tensorflow and (failed := _needs_tensorflow(args)) is not None:
+        return failed
+    return importlib.import_module(f"ml.{name}").run(args)
 
 
-def run_export(args) -> int:
-    from ml import export
-
-    return _needs_tensorflow(args) or export.run(args)
-
-
-# --- evaluate --------------------------------------------------------------------------------------
-
-
-def add_evaluate_command(subparsers) -> None:
-    from ml import evaluate
-
-    parser = subparsers.add_parser("evaluate", help="top-1/5/10 of models and baselines on held-out data",
-                                   description=evaluate.__doc__.split("\n")[0])  # fmt: skip
-    evaluate.add_arguments(parser)
-    parser.set_defaults(handler=run_evaluate)
-
-
-def run_evaluate(args) -> int:
-    from ml import evaluate
-
-    return evaluate.run(args)
+add_train_command = _module_command(
+    "train", "train the seed model (needs .venv-train)", needs_tensorflow=True
+)
+add_export_command = _module_command(
+    "export", "trained run -> TFLite model folder (needs .venv-train)", needs_tensorflow=True
+)
+add_evaluate_command = _module_command(
+    "evaluate", "top-1/5/10 of models and baselines on held-out data", needs_tensorflow=False
+)
 
 
 MODEL_COMMANDS = [add_predict_command, add_train_command, add_evaluate_command, add_export_command]

@@ -19,12 +19,11 @@ and `python -m ml evaluate --shipped` scores exactly this.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from ml.ensemble import COMBINE_MEAN, COMBINE_MODES, Ensemble
-from ml.inference import CARD_FILENAME, MODEL_FILENAME, SignClassifier, read_model_card
+from ml.inference import CARD_FILENAME, MODEL_FILENAME, SignClassifier, read_model_card, shared_classifier
 
 CONFIGURATION_FILENAME = "configuration.json"
 
@@ -116,22 +115,14 @@ def read_configuration(folder: str | Path) -> Configuration:
     return configuration
 
 
-_classifiers: dict[tuple, SignClassifier] = {}
-_lock = threading.Lock()
-
-
 def member_classifier(member: Member) -> SignClassifier:
     """The process-wide classifier of one member (model file, video shape and adapter), built once."""
-    key = (member.folder.resolve(), member.input_aspect, member.adapter, member.test_time_mirror)
-    with _lock:
-        if key not in _classifiers:
-            _classifiers[key] = SignClassifier(
-                member.model_path,
-                input_aspect=member.input_aspect,
-                adapter=member.adapter,
-                test_time_mirror=member.test_time_mirror,
-            )
-        return _classifiers[key]
+    return shared_classifier(
+        member.model_path,
+        input_aspect=member.input_aspect,
+        adapter=member.adapter,
+        test_time_mirror=member.test_time_mirror,
+    )
 
 
 def configuration_ensemble(configuration: Configuration) -> Ensemble:

@@ -125,53 +125,29 @@ def build_dataset(
     listed = list_clips(clips_dir, sign_to_index)
     clips = [c for c in listed if only is None or c.path.name in only]
     started = time.perf_counter()
+    cached = functools.partial(_is_cached, manifest=manifest, root=root, fps=fps, condition=condition)
 
-    def is_cached(clip: Clip) -> bool:
-        entry = manifest.get(clip.path.name)
-        relative = islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id)
-        return (
-            entry is not None
-            and entry.get("fingerprint") == _fingerprint(clip.path, fps, condition)
-            and (root / relative).exists()
-        )
-
-    todo = [c for c in clips if not is_cached(c)]
+    todo = [c for c in clips if not cached(c)]
     jobs = [(c.path, root / islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, c.sequence_id)) for c in todo]
+    pool = None
     if workers > 1 and extract is None and len(jobs) > 1:
         import multiprocessing
 
         pool = multiprocessing.get_context("spawn").Pool(workers)
         results = pool.imap(functools.partial(_extract_job, fps=fps, condition=condition), jobs)
     else:
-        pool = None
         results = (_extract_job(job, extract, fps=fps, condition=condition) for job in jobs)
     if progress:
         from tqdm import tqdm
 
         results = tqdm(results, total=len(jobs), desc="extract", unit="clip")
-    n_failed = 0
     try:
-        for clip, (frames, detected, error) in zip(todo, results, strict=True):
-            if error is not None:
-                log.warning("skipping %s: %s", clip.path.name, error)
-                n_failed += 1
-                continue
-            manifest[clip.path.name] = {
-                "fingerprint": _fingerprint(clip.path, fps, condition),
-                "path": islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id),
-                "sequence_id": clip.sequence_id,
-                "sign": clip.sign,
-                "frames": frames,
-                "detected": detected,
-            }
-            # Save as we go so an interrupted build keeps what it extracted.
-            manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        n_failed = _record_extractions(todo, results, manifest, manifest_path, fps=fps, condition=condition)
     finally:
         if pool is not None:
             pool.terminate()
-    n_extracted = len(todo) - n_failed
     # train.csv lists every clip of the folder that has a sequence, also those outside `only`.
-    rows = [clip_row(clip) for clip in listed if is_cached(clip)]
+    rows = [clip_row(clip) for clip in listed if cached(clip)]
     manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
     train_csv = root / "train.csv"
     train_csv.unlink(missing_ok=True)
@@ -179,10 +155,50 @@ def build_dataset(
     return BuildResult(
         root=root,
         n_clips=len(rows),
-        n_extracted=n_extracted,
+        n_extracted=len(todo) - n_failed,
         n_failed=n_failed,
         seconds=time.perf_counter() - started,
     )
+
+
+def _is_cached(clip: Clip, *, manifest: dict, root: Path, fps: float | None, condition: str | None) -> bool:
+    """Extracted before from the same file (name, size, mtime), at the same fps and condition."""
+    entry = manifest.get(clip.path.name)
+    relative = islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id)
+    return (
+        entry is not None
+        and entry.get("fingerprint") == _fingerprint(clip.path, fps, condition)
+        and (root / relative).exists()
+    )
+
+
+def _record_extractions(
+    todo: list[Clip],
+    results,
+    manifest: dict,
+    manifest_path: Path,
+    *,
+    fps: float | None,
+    condition: str | None,
+) -> int:
+    """Each extracted clip into the manifest, saved as it goes so an interrupted build keeps what it
+    extracted; a clip that failed is logged and left out. Returns how many failed."""
+    n_failed = 0
+    for clip, (frames, detected, error) in zip(todo, results, strict=True):
+        if error is not None:
+            log.warning("skipping %s: %s", clip.path.name, error)
+            n_failed += 1
+            continue
+        manifest[clip.path.name] = {
+            "fingerprint": _fingerprint(clip.path, fps, condition),
+            "path": islr_io.landmark_file_path(CLIP_PARTICIPANT_ID, clip.sequence_id),
+            "sequence_id": clip.sequence_id,
+            "sign": clip.sign,
+            "frames": frames,
+            "detected": detected,
+        }
+        manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    return n_failed
 
 
 def clip_row(clip: Clip) -> dict:

@@ -143,7 +143,7 @@ class SignClassifier:
     """One LiteRT interpreter for one model file.
 
     Not thread-safe (the interpreter is not): build one per process or per thread, e.g. through
-    `get_classifier()`, and never share one instance between threads.
+    `shared_classifier()` or `get_classifier()`, and never share one instance between threads.
     """
 
     def __init__(
@@ -214,18 +214,63 @@ def default_model_dir() -> Path:
     return Path(override) if override else Path(__file__).resolve().parent / "models"
 
 
-_classifiers: dict[Path, SignClassifier] = {}
+# The process's one cache of LiteRT interpreters: every caller (the default model, the shipped
+# configuration's members, the registry's registered files) gets its classifier here, so a model file
+# fed one way is loaded once per process. Keyed by the file's identity (path, size, mtime: a replaced
+# file is loaded again) and how it is fed.
+_classifiers: dict[tuple, SignClassifier] = {}
 _classifiers_lock = threading.Lock()
+
+
+def shared_classifier(
+    model_path: str | Path,
+    *,
+    labels_path: str | Path | None = None,
+    card_path: str | Path | None = None,
+    input_aspect: float | None = None,
+    adapter: str | None = None,
+    test_time_mirror: bool | None = None,
+) -> SignClassifier:
+    """The process-wide SignClassifier for one model file fed one way, built on first use.
+
+    Not thread-safe to use (the interpreter is not): one per process, which is what Celery prefork
+    and gunicorn sync workers give. The arguments are SignClassifier's.
+    """
+    path = Path(model_path).resolve()
+    stat = path.stat()
+    key = (
+        path,
+        stat.st_size,
+        stat.st_mtime_ns,
+        Path(labels_path).resolve() if labels_path else None,
+        Path(card_path).resolve() if card_path else None,
+        input_aspect,
+        adapter,
+        test_time_mirror,
+    )
+    with _classifiers_lock:
+        if key not in _classifiers:
+            _classifiers[key] = SignClassifier(
+                model_path,
+                labels_path=labels_path,
+                card_path=card_path,
+                input_aspect=input_aspect,
+                adapter=adapter,
+                test_time_mirror=test_time_mirror,
+            )
+        return _classifiers[key]
+
+
+def shared_classifiers_clear() -> None:
+    """Forget every cached classifier (tests; a process never needs it)."""
+    with _classifiers_lock:
+        _classifiers.clear()
 
 
 def get_classifier(model_dir: str | Path | None = None) -> SignClassifier:
     """The process-wide classifier for a model folder (`model.tflite` + labels + card), built once."""
     folder = Path(model_dir) if model_dir else default_model_dir()
-    key = folder.resolve()
-    with _classifiers_lock:
-        if key not in _classifiers:
-            _classifiers[key] = SignClassifier(key / MODEL_FILENAME)
-        return _classifiers[key]
+    return shared_classifier(folder / MODEL_FILENAME)
 
 
 def validate_model(

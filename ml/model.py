@@ -5,7 +5,7 @@ Training and export only: it imports TensorFlow, so it runs in .venv-train, neve
 Data flow (the same TF code in training and in the exported TFLite, so they cannot drift):
     raw [T, 543, 3] --select_points--> [T, P, 3] --(augment, training only)--> preprocess
     --> features [L, F] + part mask [L, n_parts] --> classifier --> 250 scores
-`select_points` is a gather, so augmentation (numpy, ml/train.py) works on the few selected points.
+`select_points` is a gather, so augmentation (numpy, ml/augment.py) works on the few selected points.
 """
 
 from __future__ import annotations
@@ -153,6 +153,98 @@ def feature_sizes(config: ModelConfig) -> dict[str, int]:
     return sizes
 
 
+def _part_present(xy, idx):
+    part = tf.gather(xy, idx, axis=1)  # [T, k, 2]
+    return tf.reduce_all(tf.equal(part, part), axis=[1, 2])  # no NaN anywhere in the part
+
+
+def _masked_mean(values, mask, axis):
+    mask = tf.cast(mask, values.dtype)
+    total = tf.reduce_sum(values * mask, axis=axis)
+    count = tf.reduce_sum(mask, axis=axis)
+    return total / tf.maximum(count, 1.0), count
+
+
+def _frame_height_over_width(xy, layout: PointLayout):
+    """Frame H/W from the face oval (mean over frames with a face); 9/16 when no face is seen."""
+    face = tf.gather(xy, layout.face, axis=1)  # [T, 4, 2]
+    height = tf.abs(face[:, 0, 1] - face[:, 1, 1])
+    width = tf.abs(face[:, 2, 0] - face[:, 3, 0])
+    ok = tf.logical_and(tf.equal(height * width, height * width), width > 1e-4)
+    ok = tf.logical_and(ok, height > 1e-4)
+    ratio = tf.where(ok, FACE_HEIGHT_OVER_WIDTH * width / tf.where(ok, height, 1.0), 0.0)
+    mean, count = _masked_mean(ratio, ok, axis=0)
+    return tf.where(count > 0, mean, 9.0 / 16.0)
+
+
+def _signing_frames(left, right, n, length: int):
+    """`length` frame indices spread over [first, last] hand-visible frame; all frames when no hand is
+    ever visible."""
+    any_hand = tf.logical_or(left, right)
+    frame_ids = tf.range(n)
+    first = tf.reduce_min(tf.where(any_hand, frame_ids, n))
+    last = tf.reduce_max(tf.where(any_hand, frame_ids, -1))
+    none = last < first
+    first = tf.where(none, 0, first)
+    last = tf.where(none, n - 1, last)
+    pick = tf.cast(first, tf.float32) + tf.linspace(0.0, 1.0, length) * tf.cast(last - first, tf.float32)
+    return tf.cast(tf.round(pick), tf.int32)
+
+
+def _body_frame(xy, layout: PointLayout):
+    """Pose part (centred on the shoulders' midpoint, scaled by their width, per sequence) and that
+    (centre, scale), which hands and lips are placed in."""
+    pose = tf.gather(xy, layout.pose, axis=1)
+    pose_ok = tf.reduce_all(tf.equal(pose, pose), axis=[1, 2])  # [L]
+    pose = tf.where(tf.equal(pose, pose), pose, 0.0)
+    l_sh, r_sh = layout.shoulders
+    sh_a = tf.gather(xy, l_sh, axis=1)
+    sh_b = tf.gather(xy, r_sh, axis=1)
+    ok = tf.logical_and(pose_ok, tf.reduce_all(tf.equal(sh_a - sh_b, sh_a - sh_b), axis=1))
+    sh_a = tf.where(tf.equal(sh_a, sh_a), sh_a, 0.0)
+    sh_b = tf.where(tf.equal(sh_b, sh_b), sh_b, 0.0)
+    centre, n_ok = _masked_mean((sh_a + sh_b) / 2.0, ok[:, None], axis=0)  # [2]
+    width, _ = _masked_mean(tf.norm(sh_a - sh_b, axis=1), ok, axis=0)
+    scale = tf.where(n_ok > 0, tf.maximum(width, 1e-3), 1.0)
+    pose_feat = (pose - centre) / scale
+    pose_feat = tf.where(pose_ok[:, None, None], pose_feat, 0.0)
+    return pose_feat, pose_ok, centre, scale
+
+
+def _hand_part(xy, idx, centre, scale):
+    """A hand's shape (centred and scaled by itself, per frame) plus its position in the body frame."""
+    hand = tf.gather(xy, idx, axis=1)  # [L, 21, 2]
+    hand_ok = tf.reduce_all(tf.equal(hand, hand), axis=[1, 2])
+    hand = tf.where(tf.equal(hand, hand), hand, 0.0)
+    h_centre = tf.reduce_mean(hand, axis=1, keepdims=True)
+    h_scale = tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(hand - h_centre), axis=2), axis=1))
+    shape = (hand - h_centre) / tf.maximum(h_scale, 1e-3)[:, None, None]
+    where = (h_centre - centre) / scale  # [L, 1, 2]
+    feat = tf.concat([shape, where], axis=1)
+    return tf.where(hand_ok[:, None, None], feat, 0.0), hand_ok
+
+
+def _lips_part(xy, idx, scale):
+    lips = tf.gather(xy, idx, axis=1)
+    lips_ok = tf.reduce_all(tf.equal(lips, lips), axis=[1, 2])
+    lips = tf.where(tf.equal(lips, lips), lips, 0.0)
+    l_centre = tf.reduce_mean(lips, axis=1, keepdims=True)
+    feat = (lips - l_centre) / scale
+    return tf.where(lips_ok[:, None, None], feat, 0.0), lips_ok
+
+
+def _with_motion(parts):
+    """Each part's features and frame-to-frame motion (0 where either frame lacks the part), and masks."""
+    features, masks = [], []
+    for feat, present in parts:
+        both = tf.logical_and(present[1:], present[:-1])
+        motion = tf.where(both[:, None], feat[1:] - feat[:-1], 0.0)
+        motion = tf.concat([tf.zeros_like(feat[:1]), motion], axis=0)
+        features += [feat, motion]
+        masks.append(tf.cast(present, tf.float32))
+    return tf.concat(features, axis=1), tf.stack(masks, axis=1)
+
+
 def make_preprocess(config: ModelConfig):
     """A TF function [T, P, 3] selected points -> (features [L, F], mask [L, n_parts]).
 
@@ -165,97 +257,28 @@ def make_preprocess(config: ModelConfig):
     mirror_perm = tf.constant(layout.mirror)
     length = config.n_frames
 
-    def part_present(xy, idx):
-        part = tf.gather(xy, idx, axis=1)  # [T, k, 2]
-        return tf.reduce_all(tf.equal(part, part), axis=[1, 2])  # no NaN anywhere in the part
-
-    def masked_mean(values, mask, axis):
-        mask = tf.cast(mask, values.dtype)
-        total = tf.reduce_sum(values * mask, axis=axis)
-        count = tf.reduce_sum(mask, axis=axis)
-        return total / tf.maximum(count, 1.0), count
-
-    def frame_height_over_width(xy):
-        """Frame H/W from the face oval (mean over frames with a face); 9/16 when no face is seen."""
-        face = tf.gather(xy, layout.face, axis=1)  # [T, 4, 2]
-        height = tf.abs(face[:, 0, 1] - face[:, 1, 1])
-        width = tf.abs(face[:, 2, 0] - face[:, 3, 0])
-        ok = tf.logical_and(tf.equal(height * width, height * width), width > 1e-4)
-        ok = tf.logical_and(ok, height > 1e-4)
-        ratio = tf.where(ok, FACE_HEIGHT_OVER_WIDTH * width / tf.where(ok, height, 1.0), 0.0)
-        mean, count = masked_mean(ratio, ok, axis=0)
-        return tf.where(count > 0, mean, 9.0 / 16.0)
-
     def preprocess(points):
         xy = points[:, :, :2]
         if config.aspect_from_face:
-            xy = xy * tf.stack([1.0, frame_height_over_width(xy)])
-        n = tf.shape(xy)[0]
-        left = part_present(xy, layout.left_hand)
-        right = part_present(xy, layout.right_hand)
+            xy = xy * tf.stack([1.0, _frame_height_over_width(xy, layout)])
+        left = _part_present(xy, layout.left_hand)
+        right = _part_present(xy, layout.right_hand)
         if config.flip_dominant:
             flip = tf.reduce_sum(tf.cast(left, tf.int32)) > tf.reduce_sum(tf.cast(right, tf.int32))
             mirrored = tf.gather(xy, mirror_perm, axis=1) * tf.constant([-1.0, 1.0]) + tf.constant([1.0, 0.0])
             xy = tf.where(flip, mirrored, xy)
             left, right = (tf.where(flip, right, left), tf.where(flip, left, right))
+        xy = tf.gather(xy, _signing_frames(left, right, tf.shape(xy)[0], length))  # [L, P, 2]
 
-        # Frames in [first, last] hand-visible frame; all frames when no hand is ever visible.
-        any_hand = tf.logical_or(left, right)
-        frame_ids = tf.range(n)
-        first = tf.reduce_min(tf.where(any_hand, frame_ids, n))
-        last = tf.reduce_max(tf.where(any_hand, frame_ids, -1))
-        none = last < first
-        first = tf.where(none, 0, first)
-        last = tf.where(none, n - 1, last)
-        pick = tf.cast(first, tf.float32) + tf.linspace(0.0, 1.0, length) * tf.cast(last - first, tf.float32)
-        pick = tf.cast(tf.round(pick), tf.int32)
-        xy = tf.gather(xy, pick)  # [L, P, 2]
-
-        pose = tf.gather(xy, layout.pose, axis=1)
-        pose_ok = tf.reduce_all(tf.equal(pose, pose), axis=[1, 2])  # [L]
-        pose = tf.where(tf.equal(pose, pose), pose, 0.0)
-        l_sh, r_sh = layout.shoulders
-        sh_a = tf.gather(xy, l_sh, axis=1)
-        sh_b = tf.gather(xy, r_sh, axis=1)
-        ok = tf.logical_and(pose_ok, tf.reduce_all(tf.equal(sh_a - sh_b, sh_a - sh_b), axis=1))
-        sh_a = tf.where(tf.equal(sh_a, sh_a), sh_a, 0.0)
-        sh_b = tf.where(tf.equal(sh_b, sh_b), sh_b, 0.0)
-        centre, n_ok = masked_mean((sh_a + sh_b) / 2.0, ok[:, None], axis=0)  # [2]
-        width, _ = masked_mean(tf.norm(sh_a - sh_b, axis=1), ok, axis=0)
-        scale = tf.where(n_ok > 0, tf.maximum(width, 1e-3), 1.0)
-        pose_feat = (pose - centre) / scale
-        pose_feat = tf.where(pose_ok[:, None, None], pose_feat, 0.0)
-        parts = [("pose", tf.reshape(pose_feat, [length, -1]), pose_ok)]
-
-        for name, idx in (("left_hand", layout.left_hand), ("right_hand", layout.right_hand)):
-            hand = tf.gather(xy, idx, axis=1)  # [L, 21, 2]
-            hand_ok = tf.reduce_all(tf.equal(hand, hand), axis=[1, 2])
-            hand = tf.where(tf.equal(hand, hand), hand, 0.0)
-            h_centre = tf.reduce_mean(hand, axis=1, keepdims=True)
-            h_scale = tf.sqrt(tf.reduce_mean(tf.reduce_sum(tf.square(hand - h_centre), axis=2), axis=1))
-            shape = (hand - h_centre) / tf.maximum(h_scale, 1e-3)[:, None, None]
-            where = (h_centre - centre) / scale  # [L, 1, 2]
-            feat = tf.concat([shape, where], axis=1)
-            feat = tf.where(hand_ok[:, None, None], feat, 0.0)
-            parts.append((name, tf.reshape(feat, [length, -1]), hand_ok))
-
+        pose_feat, pose_ok, centre, scale = _body_frame(xy, layout)
+        parts = [(tf.reshape(pose_feat, [length, -1]), pose_ok)]
+        for idx in (layout.left_hand, layout.right_hand):
+            feat, ok = _hand_part(xy, idx, centre, scale)
+            parts.append((tf.reshape(feat, [length, -1]), ok))
         if config.use_lips:
-            lips = tf.gather(xy, layout.lips, axis=1)
-            lips_ok = tf.reduce_all(tf.equal(lips, lips), axis=[1, 2])
-            lips = tf.where(tf.equal(lips, lips), lips, 0.0)
-            l_centre = tf.reduce_mean(lips, axis=1, keepdims=True)
-            feat = (lips - l_centre) / scale
-            feat = tf.where(lips_ok[:, None, None], feat, 0.0)
-            parts.append(("lips", tf.reshape(feat, [length, -1]), lips_ok))
-
-        features, masks = [], []
-        for _, feat, present in parts:
-            both = tf.logical_and(present[1:], present[:-1])
-            motion = tf.where(both[:, None], feat[1:] - feat[:-1], 0.0)
-            motion = tf.concat([tf.zeros_like(feat[:1]), motion], axis=0)
-            features += [feat, motion]
-            masks.append(tf.cast(present, tf.float32))
-        return tf.concat(features, axis=1), tf.stack(masks, axis=1)
+            feat, ok = _lips_part(xy, layout.lips, scale)
+            parts.append((tf.reshape(feat, [length, -1]), ok))
+        return _with_motion(parts)
 
     return preprocess
 

@@ -226,6 +226,18 @@ def score_windows(
     return np.log(np.clip(np.stack(rows), 1e-12, None))
 
 
+def _scored_windows(classifier, data, indices, *, fps, timestamps_s, frame_aspect):
+    """(signing activity, candidate windows, their log-probabilities, frame times) of a clip; with a
+    screen (`screen_of`) the windows are first narrowed to those worth scoring for `indices`
+    (None: any sign)."""
+    active = signing_activity(data)
+    windows = candidate_windows(active, fps)
+    if (screen := screen_of(classifier)) is not None:
+        windows = screened_windows(screen, data, windows, indices, frame_aspect=frame_aspect)
+    log_probs = score_windows(classifier, data, windows, frame_aspect=frame_aspect)
+    return active, windows, log_probs, _frame_times(len(data), fps, timestamps_s)
+
+
 def _frame_times(n_frames: int, fps: float, timestamps_s: np.ndarray | None) -> np.ndarray:
     """[n_frames + 1] start time of each frame and the end of the last one."""
     if timestamps_s is not None and len(timestamps_s) == n_frames and n_frames > 0:
@@ -262,12 +274,9 @@ def grade_phrase(
     """
     labels = list(classifier.labels)
     indices = [labels.index(sign) for sign in expected]  # ValueError names an unknown sign
-    active = signing_activity(data)
-    windows = candidate_windows(active, fps)
-    if (screen := screen_of(classifier)) is not None:
-        windows = screened_windows(screen, data, windows, indices, frame_aspect=frame_aspect)
-    log_probs = score_windows(classifier, data, windows, frame_aspect=frame_aspect)
-    times = _frame_times(len(data), fps, timestamps_s)
+    active, windows, log_probs, times = _scored_windows(
+        classifier, data, indices, fps=fps, timestamps_s=timestamps_s, frame_aspect=frame_aspect
+    )
     path = align_expected(windows, log_probs, indices, active)
     if path is None:
         missing = [
@@ -292,12 +301,9 @@ def recognise_phrase(
 ) -> list[SignVerdict]:
     """The most likely sequence of signs in the clip, each with its span (rank 1 in its window)."""
     labels = list(classifier.labels)
-    active = signing_activity(data)
-    windows = candidate_windows(active, fps)
-    if (screen := screen_of(classifier)) is not None:
-        windows = screened_windows(screen, data, windows, None, frame_aspect=frame_aspect)
-    log_probs = score_windows(classifier, data, windows, frame_aspect=frame_aspect)
-    times = _frame_times(len(data), fps, timestamps_s)
+    active, windows, log_probs, times = _scored_windows(
+        classifier, data, None, fps=fps, timestamps_s=timestamps_s, frame_aspect=frame_aspect
+    )
     verdicts = []
     for w in align_free(windows, log_probs, active):
         index = int(np.argmax(log_probs[w]))

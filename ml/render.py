@@ -48,9 +48,7 @@ def render_video(
     fps: float | None = None,
 ) -> Rendered:
     """Write an mp4 of the skeleton over the video (or a blank canvas), one frame per landmark frame."""
-    landmarks = _as_landmarks(landmarks)
-    if landmarks.n_frames == 0:
-        raise ValueError("no landmark frames to render")
+    landmarks = _renderable(landmarks)
     fps = fps or _fps(video, landmarks)
     images = (_draw_frame(video, landmarks, i, canvas_size) for i in range(landmarks.n_frames))
     return write_mp4(images, Path(out_path), fps=fps, n_frames=landmarks.n_frames)
@@ -67,9 +65,7 @@ def render_contact_sheet(
     canvas_size: tuple[int, int] = DEFAULT_CANVAS,
 ) -> Rendered:
     """A PNG grid of `n` evenly spaced frames with their skeletons, each labelled with its frame number."""
-    landmarks = _as_landmarks(landmarks)
-    if landmarks.n_frames == 0:
-        raise ValueError("no landmark frames to render")
+    landmarks = _renderable(landmarks)
     picks = np.unique(
         np.linspace(0, landmarks.n_frames - 1, num=min(n, landmarks.n_frames)).round().astype(int)
     )
@@ -100,9 +96,7 @@ def render_thumbnail(
     canvas_size: tuple[int, int] = DEFAULT_CANVAS,
 ) -> Rendered:
     """One PNG of the most telling frame: the most hand landmarks seen, nearest the middle on ties."""
-    landmarks = _as_landmarks(landmarks)
-    if landmarks.n_frames == 0:
-        raise ValueError("no landmark frames to render")
+    landmarks = _renderable(landmarks)
     hands = landmarks.part_detected("left_hand").astype(int) + landmarks.part_detected("right_hand")
     middle = (landmarks.n_frames - 1) / 2
     index = max(range(landmarks.n_frames), key=lambda i: (hands[i], -abs(i - middle)))
@@ -145,8 +139,12 @@ def _connections() -> tuple[tuple[str, slice, tuple[tuple[int, int], ...]], ...]
     )
 
 
-def _as_landmarks(landmarks: Landmarks | np.ndarray) -> Landmarks:
-    return landmarks if isinstance(landmarks, Landmarks) else Landmarks(data=np.asarray(landmarks))
+def _renderable(landmarks: Landmarks | np.ndarray) -> Landmarks:
+    """Landmarks with at least one frame (ValueError otherwise), from a Landmarks or an array."""
+    landmarks = landmarks if isinstance(landmarks, Landmarks) else Landmarks(data=np.asarray(landmarks))
+    if landmarks.n_frames == 0:
+        raise ValueError("no landmark frames to render")
+    return landmarks
 
 
 def _fps(video: Video | None, landmarks: Landmarks) -> float:

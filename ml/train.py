@@ -4,6 +4,9 @@
 
 A run directory gets: config.json, train.json (options, split, data), checkpoints/, model.keras,
 history.csv, metrics.json, and plots (curves.png, part_weights.png).
+
+`train` runs the steps in order: load the split and build the variant pool (ml.train_data, with
+teachers' targets from ml.distill and augmentation from ml.augment), compile, fit, record.
 Augmentation works on raw selected points in numpy (see ml.model), so the TF preprocessing that the
 exported model contains is exactly the one used in training.
 """
@@ -11,41 +14,15 @@ exported model contains is exactly the one used in training.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ml.dataset_build import default_dataset_dir, load_sign_map, read_rows, split_dataset
-from ml.islr_io import read_sequence
-from ml.layout import crop_to_aspect
-
-# Frame aspect of the training clips (640x360); augmentation rotates in pixel-proportional space.
-TRAIN_ASPECT = 16 / 9
-
-
-@dataclass(frozen=True)
-class Augment:
-    """Training-time augmentation strengths (0 disables each)."""
-
-    mirror_p: float = 0.5
-    rotate_deg: float = 15.0
-    scale: float = 0.15  # overall scale in [1 - s, 1 + s]
-    aspect: float = 0.15  # x vs y scale (other cameras' aspect ratios, distortion)
-    shift: float = 0.08
-    hand_rotate_deg: float = 12.0  # each hand around its wrist: hand-shape variation between signers
-    hand_scale: float = 0.12
-    time_stretch: float = 0.3  # length factor in [1 - s, 1 + s], with a non-uniform warp
-    crop: float = 0.1  # drop up to this share of frames at each end
-    frame_drop: float = 0.15  # drop each frame with this probability
-    part_drop_p: float = 0.05  # per frame and hand: hand not detected
-    pose_drop_p: float = 0.05  # whole clip: pose not detected in a random share of frames
-    clip_part_drop_p: float = 0.0  # whole clip: one part (pose or a hand, never the only hand) removed
-    noise: float = 0.002
+from ml.augment import Augment
+from ml.dataset_build import default_dataset_dir
 
 
 @dataclass(frozen=True)
@@ -69,183 +46,6 @@ class TrainOptions:
     teacher_aspect: float = 1.0  # width / height of the teachers' training video (Kaggle phones: 9/16)
 
 
-def augment_points(points: np.ndarray, layout, aug: Augment, rng: np.random.Generator) -> np.ndarray:
-    """One random variant of selected points [T, P, 3] (x, y normalised to the frame; NaN = missing)."""
-    from ml.model import mirror_points
-
-    pts = points.copy()
-    n = len(pts)
-    # Time: crop the ends, stretch with a smooth monotone warp, drop frames.
-    if aug.crop and n > 8:
-        start = rng.integers(0, int(n * aug.crop) + 1)
-        stop = n - rng.integers(0, int(n * aug.crop) + 1)
-        pts = pts[start:stop]
-        n = len(pts)
-    if aug.time_stretch:
-        new_n = max(2, round(n * rng.uniform(1 - aug.time_stretch, 1 + aug.time_stretch)))
-        u = np.linspace(0.0, 1.0, new_n)
-        bend = rng.uniform(-0.6, 0.6)  # |bend| < 1 keeps the warp monotone
-        warped = u + bend * np.sin(np.pi * u) / np.pi
-        pts = pts[np.round(warped * (n - 1)).astype(int)]
-        n = len(pts)
-    if aug.frame_drop and n > 8:
-        keep = rng.random(n) >= aug.frame_drop
-        if keep.sum() >= 4:
-            pts = pts[keep]
-            n = len(pts)
-    if aug.mirror_p and rng.random() < aug.mirror_p:
-        pts = mirror_points(pts, layout)
-
-    # Space, in pixel-proportional units (x * aspect) so that rotations are rotations.
-    xy = pts[..., :2].copy()
-    xy[..., 0] *= TRAIN_ASPECT
-    for hand in (layout.left_hand, layout.right_hand):
-        if aug.hand_rotate_deg or aug.hand_scale:
-            angle = np.deg2rad(rng.uniform(-aug.hand_rotate_deg, aug.hand_rotate_deg))
-            scale = rng.uniform(1 - aug.hand_scale, 1 + aug.hand_scale)
-            wrist = xy[:, hand[:1], :]
-            xy[:, hand, :] = wrist + _rotate(xy[:, hand, :] - wrist, angle) * scale
-    centre = np.nanmean(xy.reshape(-1, 2), axis=0) if np.isfinite(xy).any() else np.zeros(2)
-    angle = np.deg2rad(rng.uniform(-aug.rotate_deg, aug.rotate_deg))
-    scale = rng.uniform(1 - aug.scale, 1 + aug.scale)
-    aspect = rng.uniform(1 - aug.aspect, 1 + aug.aspect)
-    xy = _rotate(xy - centre, angle) * scale * np.array([aspect, 1.0 / aspect]) + centre
-    xy += rng.uniform(-aug.shift, aug.shift, size=2) * np.array([TRAIN_ASPECT, 1.0])
-    if aug.noise:
-        xy += rng.normal(0.0, aug.noise, size=xy.shape)
-    xy[..., 0] /= TRAIN_ASPECT
-    pts[..., :2] = xy
-
-    # Detection failures.
-    for hand in (layout.left_hand, layout.right_hand):
-        if aug.part_drop_p:
-            drop = rng.random(n) < aug.part_drop_p
-            pts[np.ix_(drop, hand)] = np.nan
-    if aug.pose_drop_p and rng.random() < aug.pose_drop_p:
-        drop = rng.random(n) < rng.uniform(0.2, 1.0)
-        pts[np.ix_(drop, layout.pose)] = np.nan
-    if aug.clip_part_drop_p and rng.random() < aug.clip_part_drop_p:
-        visible = [h for h in (layout.left_hand, layout.right_hand) if np.isfinite(pts[:, h, 0]).any()]
-        candidates = [layout.pose] + (visible if len(visible) == 2 else [])
-        pts[:, candidates[rng.integers(len(candidates))]] = np.nan
-    return pts.astype(np.float32)
-
-
-def _rotate(xy: np.ndarray, angle: float) -> np.ndarray:
-    c, s = math.cos(angle), math.sin(angle)
-    return xy @ np.array([[c, s], [-s, c]], dtype=xy.dtype)
-
-
-def load_teachers(paths: list[Path]) -> list:
-    """Each teacher model (folder or .tflite) loaded once, for every teacher_targets call of a run."""
-    from ml.evaluate import load_predictor
-
-    return [load_predictor(path)[0] for path in paths]
-
-
-def teacher_targets(
-    teachers: list,
-    sequences: list[np.ndarray],
-    labels: list[str],
-    *,
-    temperature: float,
-    frame_aspect: float = 1.0,
-    teacher_aspect: float = 1.0,
-) -> np.ndarray:
-    """The teachers' averaged, temperature-softened distribution for each raw sequence [N, n_labels].
-
-    Teachers are Kaggle-contract TFLite models loaded by load_teachers (e.g. from
-    ../shared/models/gislr-prabhanjan), used only to train: their scores say which other signs a clip resembles, which one-hot labels cannot.
-    They only ever see training clips, never the held-out ones. Each clip is shown to them as a centre
-    crop of their own video's shape (`ml.layout.crop_to_aspect`, width / height of our frames and of
-    the teacher's). The Kaggle teachers learnt from portrait phone video (9/16): prabhanjan's top-10
-    on the split-0 training clips is 0.54 as extracted, 0.67 as a square crop, 0.70 as a 9:16 crop.
-    """
-    crops = [crop_to_aspect(raw, frame_aspect=frame_aspect, view_aspect=teacher_aspect) for raw in sequences]
-    total = np.zeros((len(sequences), len(labels)), dtype=np.float64)
-    for teacher in teachers:
-        order = [teacher.labels.index(sign) for sign in labels]
-        for i, crop in enumerate(crops):
-            soft = teacher.probabilities(crop).astype(np.float64)[order] ** (1.0 / temperature)
-            total[i] += soft / soft.sum()
-    return (total / len(teachers)).astype(np.float32)
-
-
-def recombine(shape_clip: np.ndarray, motion_clip: np.ndarray) -> np.ndarray:
-    """A new raw sequence [T, 543, 3]: the body and hand paths of `motion_clip` with the hand shapes
-    of `shape_clip` (time-aligned by resampling). Where `shape_clip` has no hand, the hand stays.
-
-    Many signs differ only in handshape or only in movement, so such mixes look like sign forms
-    that no training clip shows. Their label is unknown: only the teachers label them.
-    """
-    from ml.layout import LEFT_HAND, RIGHT_HAND
-
-    n = len(motion_clip)
-    shapes = shape_clip[np.round(np.linspace(0, len(shape_clip) - 1, n)).astype(int)]
-    out = motion_clip.copy()
-    for hand in (LEFT_HAND, RIGHT_HAND):
-        relative = shapes[:, hand] - shapes[:, hand.start : hand.start + 1]
-        moved = motion_clip[:, hand.start : hand.start + 1] + relative
-        out[:, hand] = np.where(np.isfinite(moved), moved, motion_clip[:, hand])
-    return out
-
-
-@dataclass
-class Sample:
-    points: np.ndarray  # [T, P, 3]
-    label: int
-    sequence_id: int
-
-
-def load_samples(root: Path, rows: list[dict], sign_to_index: dict[str, int], layout) -> list[Sample]:
-    from ml.model import select_points
-
-    return [
-        Sample(
-            select_points(read_sequence(root / r["path"]), layout), sign_to_index[r["sign"]], r["sequence_id"]
-        )
-        for r in rows
-    ]
-
-
-def make_featurizer(config):
-    """Batched twin of the model's preprocessing: list of [T_i, P, 3] -> (features, masks) arrays.
-
-    Pads to the longest sequence and maps the exact per-sequence TF function over the batch (each
-    sequence sliced back to its own length), so training sees what the exported model computes.
-    """
-    import tensorflow as tf
-
-    from ml.model import make_preprocess, point_layout
-
-    preprocess = make_preprocess(config)
-    n_points = len(point_layout(config).rows)
-    n_parts = 4 if config.use_lips else 3
-    signature = (
-        tf.TensorSpec([config.n_frames, None], tf.float32),
-        tf.TensorSpec([config.n_frames, n_parts], tf.float32),
-    )
-
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None, None, n_points, 3], tf.float32),
-            tf.TensorSpec([None], tf.int32),
-        ]
-    )
-    def batch(padded, lengths):
-        return tf.map_fn(lambda a: preprocess(a[0][: a[1]]), (padded, lengths), fn_output_signature=signature)
-
-    def featurize(points_list: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        longest = max(len(p) for p in points_list)
-        padded = np.full((len(points_list), longest, n_points, 3), np.nan, dtype=np.float32)
-        for i, points in enumerate(points_list):
-            padded[i, : len(points)] = points
-        features, masks = batch(padded, np.array([len(p) for p in points_list], dtype=np.int32))
-        return features.numpy(), masks.numpy()
-
-    return featurize
-
-
 def train(
     *,
     data_dir: Path,
@@ -266,15 +66,8 @@ def train(
     """
     import keras
 
-    from ml.model import (
-        ModelConfig,
-        build_classifier,
-        mirror_points,
-        point_layout,
-        raw_layout,
-        save_config,
-        select_points,
-    )
+    from ml import train_data
+    from ml.model import ModelConfig, save_config
 
     config = config or ModelConfig()
     options = options or TrainOptions()
@@ -283,100 +76,45 @@ def train(
     keras.utils.set_random_seed(options.seed)
     rng = np.random.default_rng(options.seed)
 
-    sign_to_index = load_sign_map()
-    rows = read_rows(data_dir)
-    if split == "all":
-        train_rows, val_rows, method = rows, [], "none (all sequences)"
-    else:
-        parts = split_dataset(rows, seed=options.seed)
-        train_rows, val_rows, method = parts.train, parts.val, parts.method
-    layout = point_layout(config)
-    train_samples = load_samples(data_dir, train_rows, sign_to_index, layout)
-    val_samples = load_samples(data_dir, val_rows, sign_to_index, layout)
-
-    featurize = make_featurizer(config)
-    n_classes = config.n_classes
-    targets = np.eye(n_classes, dtype=np.float32)[[s.label for s in train_samples]]
-    pooled = list(train_samples)  # what epochs draw from: the training clips, then any mixes
-    raw_pool, teach = [], None
+    data = train_data.load_training_set(data_dir, split=split, seed=options.seed, config=config)
+    featurize = train_data.make_featurizer(config)
+    teach, raw_pool = None, []
     if teachers and options.distill:
-        labels = [s for s, _ in sorted(sign_to_index.items(), key=lambda kv: kv[1])]
-        raw_pool = [read_sequence(data_dir / r["path"]) for r in train_rows]
-        teach = functools.partial(teacher_targets, load_teachers(teachers), labels=labels,
-                                  temperature=options.distill_temperature, frame_aspect=TRAIN_ASPECT,
-                                  teacher_aspect=options.teacher_aspect)  # fmt: skip
-        if options.recombined:
-            n = len(raw_pool)
-            pairs = [(a, b) for b in range(n) for a in rng.choice(n, options.recombined)]
-            mixes = [recombine(raw_pool[a], raw_pool[b]) for a, b in pairs if a != b]
-            raw_pool = raw_pool + mixes
-            pooled = pooled + [Sample(select_points(m, layout), -1, -1) for m in mixes]
+        teach, raw_pool = train_data.teacher_labeller(data_dir, data, teachers, options, rng)
+    pool = train_data.build_variant_pool(
+        data,
+        featurize,
+        config=config,
+        options=options,
+        augment=augment,
+        rng=rng,
+        teach=teach,
+        raw_pool=raw_pool,
+    )
+    model = compile_model(config, options, steps_per_epoch=train_data.batches_per_epoch(pool, options))
+    save_config(config, run_dir)
+    record_setup(run_dir, data_dir=data_dir, data=data, pool=pool, model=model, options=options,
+                 augment=augment, teachers=teachers)  # fmt: skip
+    validation = None
+    if data.val:
+        vf, vm = featurize([s.points for s in data.val])
+        validation = ((vf, vm), keras.utils.to_categorical([s.label for s in data.val], config.n_classes))
+    batches = train_data.AugmentedClips(pool, options, rng)
+    history, seconds = fit_model(
+        model, batches, validation, run_dir=run_dir, options=options, verbose=verbose
+    )
+    return record_results(model, history, validation, run_dir=run_dir, seconds=seconds)
 
-    def mix_targets(soft: np.ndarray) -> np.ndarray:
-        """Training clips: (1 - w) one-hot + w teachers; mixes (no label of their own): teachers only."""
-        clips = (1 - options.distill) * targets + options.distill * soft[: len(targets)]
-        return np.concatenate([clips, soft[len(targets) :]])
 
-    clean_targets = mix_targets(teach(raw_pool)) if teach and not options.consistent else targets
-    # Augmenting and preprocessing on the fly would cost more CPU than the small model's training
-    # step, so a pool of `variants` augmented copies per clip is built once and epochs draw from it.
-    # With options.consistent the teachers score each augmented variant itself ("consistent teaching":
-    # the student is taught what the teacher says about exactly what the student sees).
-    started = time.perf_counter()
-    pool_features, pool_masks, pool_labels = [], [], []
-    raw_augment = dataclasses.replace(augment, mirror_p=0.0)  # raw faces cannot be mirrored faithfully
-    whole = raw_layout()
-    for _ in range(options.variants):
-        if teach and options.consistent:
-            views = [augment_points(r, whole, raw_augment, rng) for r in raw_pool]
-            variant_targets = mix_targets(teach(views))
-            points = [select_points(v, layout) for v in views]
-            points = [mirror_points(p, layout) if rng.random() < augment.mirror_p else p for p in points]
-        else:
-            points = [augment_points(s.points, layout, augment, rng) for s in pooled]
-            variant_targets = clean_targets
-        f, m = featurize(points)
-        pool_features.append(f)
-        pool_masks.append(m)
-        pool_labels.append(variant_targets)
-    pool_features = np.concatenate(pool_features)
-    pool_masks = np.concatenate(pool_masks)
-    pool_labels = np.concatenate(pool_labels)
-    pool_seconds = time.perf_counter() - started
+def compile_model(config, options: TrainOptions, *, steps_per_epoch: int):
+    """The classifier with AdamW on a warmup + cosine schedule, soft-target cross-entropy, top-k metrics."""
+    import keras
 
-    class AugmentedClips(keras.utils.PyDataset):
-        """Each epoch: `repeats` random pool variants of every training clip, shuffled."""
-
-        def __init__(self):
-            super().__init__(workers=1, use_multiprocessing=False)
-            self.n_clips = len(pooled)
-            self.on_epoch_end()
-
-        def __len__(self):
-            return math.ceil(self.n_clips * options.repeats / options.batch_size)
-
-        def __getitem__(self, i):
-            picked = self.order[i * options.batch_size : (i + 1) * options.batch_size]
-            labels = pool_labels[picked]
-            features, masks = pool_features[picked], pool_masks[picked]
-            if options.mixup:
-                lam = rng.beta(options.mixup, options.mixup, size=(len(picked), 1))
-                lam = np.maximum(lam, 1 - lam)  # the first clip stays the main one
-                other = rng.permutation(len(picked))
-                features = lam[:, :, None] * features + (1 - lam[:, :, None]) * features[other]
-                masks = lam[:, :, None] * masks + (1 - lam[:, :, None]) * masks[other]
-                labels = lam * labels + (1 - lam) * labels[other]
-            return (features.astype(np.float32), masks.astype(np.float32)), labels
-
-        def on_epoch_end(self):
-            clip = np.tile(np.arange(self.n_clips), options.repeats)
-            variant = rng.integers(0, options.variants, size=clip.shape)
-            self.order = variant * self.n_clips + clip
-            rng.shuffle(self.order)
+    from ml.model import build_classifier
 
     model = build_classifier(config)
-    steps = len(AugmentedClips()) * options.epochs
-    warmup = min(len(AugmentedClips()) * options.warmup_epochs, steps // 2)
+    steps = steps_per_epoch * options.epochs
+    warmup = min(steps_per_epoch * options.warmup_epochs, steps // 2)
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, steps - warmup, warmup_target=options.learning_rate, warmup_steps=warmup, alpha=0.02
     )
@@ -389,27 +127,33 @@ def train(
             keras.metrics.TopKCategoricalAccuracy(10, name="top10"),
         ],
     )
-    save_config(config, run_dir)
+    return model
+
+
+def record_setup(run_dir: Path, *, data_dir: Path, data, pool, model, options: TrainOptions,
+                 augment: Augment, teachers: list[Path]) -> None:  # fmt: skip
+    """train.json: what the run learnt from (the split's sequence ids, options, teachers), before fitting."""
     meta = {
         "data": str(data_dir),
-        "split": method,
-        "n_train": len(train_samples),
-        "n_recombined": len(pooled) - len(train_samples),
-        "n_val": len(val_samples),
-        "train_sequence_ids": [s.sequence_id for s in train_samples],
-        "val_sequence_ids": [s.sequence_id for s in val_samples],
+        "split": data.method,
+        "n_train": len(data.train),
+        "n_recombined": pool.n_clips - len(data.train),
+        "n_val": len(data.val),
+        "train_sequence_ids": [s.sequence_id for s in data.train],
+        "val_sequence_ids": [s.sequence_id for s in data.val],
         "options": dataclasses.asdict(options),
         "augment": dataclasses.asdict(augment),
         "teachers": [str(t) for t in teachers] if options.distill else [],
         "params": int(model.count_params()),
-        "pool_seconds": round(pool_seconds, 1),
+        "pool_seconds": round(pool.seconds, 1),
     }
     (run_dir / "train.json").write_text(json.dumps(meta, indent=1))
 
-    validation = None
-    if val_samples:
-        vf, vm = featurize([s.points for s in val_samples])
-        validation = ((vf, vm), keras.utils.to_categorical([s.label for s in val_samples], n_classes))
+
+def fit_model(model, batches, validation, *, run_dir: Path, options: TrainOptions, verbose: int):
+    """Fit with the best weights (by training loss) checkpointed and restored; returns (history, seconds)."""
+    import keras
+
     (run_dir / "checkpoints").mkdir(exist_ok=True)
     callbacks = [
         keras.callbacks.ModelCheckpoint(
@@ -425,15 +169,15 @@ def train(
     ]
     started = time.perf_counter()
     history = model.fit(
-        AugmentedClips(),
-        validation_data=validation,
-        epochs=options.epochs,
-        callbacks=callbacks,
-        verbose=verbose,
+        batches, validation_data=validation, epochs=options.epochs, callbacks=callbacks, verbose=verbose
     )
     seconds = time.perf_counter() - started
     model.save(run_dir / "model.keras")
+    return history, seconds
 
+
+def record_results(model, history, validation, *, run_dir: Path, seconds: float) -> dict:
+    """metrics.json (epochs, time, part weights, held-out top-k) and the plots; returns the metrics."""
     from ml.model import part_weights
 
     metrics = {
@@ -445,7 +189,7 @@ def train(
     if validation is not None:
         values = model.evaluate(*validation, verbose=0, return_dict=True)
         metrics["val"] = {k: float(values[k]) for k in ("top1", "top5", "top10", "loss")}
-        metrics["val"]["n"] = len(val_samples)
+        metrics["val"]["n"] = len(validation[1])
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
     plot_history(history.history, run_dir / "curves.png")
     plot_part_weights(metrics["part_weights"], run_dir / "part_weights.png")
@@ -526,7 +270,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--mixup", type=float, default=defaults.mixup, help="Beta(a, a) mixup; 0 = off")
     parser.add_argument("--clip-part-drop", type=float, default=0.0, help="p of removing one part per clip")
     parser.add_argument("--teacher", type=Path, action="append", default=[],
-                        help="Kaggle-contract TFLite model (folder or file) to distil from; repeatable")  # fmt: skip
+                        help="model (folder or file; DIR@ASPECT: its own video's width/height) to distil from, fed "
+                             "by its adapter (e.g. sentisign-66); repeatable: the teachers are averaged")  # fmt: skip
     parser.add_argument("--distill", type=float, default=defaults.distill,
                         help="weight of the teachers' distribution in the targets (0 = off)")  # fmt: skip
     parser.add_argument("--distill-temperature", type=float, default=defaults.distill_temperature)

@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from ml.augment import recombine
 from ml.dataset_build import load_sign_map
+from ml.distill import load_teachers, teacher_targets
 from ml.islr_io import read_sequence
 from ml.paths import islr_dir, shared_models_dir
-from ml.train import load_teachers, recombine, teacher_targets
 
 SAMPLE = islr_dir() / "gislr_sample" / "train_landmark_files"
 TEACHER = shared_models_dir() / "gislr-prabhanjan"
@@ -98,3 +99,19 @@ def test_teachers_see_a_wide_frame_as_its_square_centre_crop(cloud_and_green, la
     )
     assert np.allclose(as_portrait, original, atol=1e-4)
     assert not np.allclose(squeezed, original, atol=1e-3)  # the teacher does notice the squeeze
+
+
+def test_every_licensed_teacher_is_averaged_each_seen_as_its_own_video_shape(cloud_and_green, labels):
+    second = shared_models_dir() / "sentisign-66"  # MIT, fed by its adapter (ml.adapters.sentisign)
+    if not (second / "model.tflite").is_file():
+        pytest.skip(f"needs the licensed model {second}")
+    wide = dict(temperature=2.0, frame_aspect=16 / 9)
+    first_only = teacher_targets(
+        load_teachers([TEACHER]), cloud_and_green, labels, **wide, teacher_aspect=0.5625
+    )
+    second_only = teacher_targets(load_teachers([second]), cloud_and_green, labels, **wide)
+
+    both = teacher_targets(load_teachers([f"{TEACHER}@0.5625", second]), cloud_and_green, labels, **wide)
+
+    assert np.allclose(both, (first_only + second_only) / 2, atol=1e-6)  # DIR@ASPECT: that teacher's own view
+    assert [labels[i] for i in second_only.argmax(axis=1)][0] == "cloud"

@@ -2,6 +2,7 @@
 reference models and our shipped model must all drop in unchanged."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -288,3 +289,32 @@ def test_predict_cli_grades_with_the_shipped_configuration_by_default(cloud, tmp
     assert (out["model"]["name"], out["model"]["version"]) == (shipped.name, shipped.version)
     assert [m["adapter"] for m in out["model"]["members"]] == ["kaggle", "kaggle", "sentisign-66"]
     assert out["top10"][0]["sign"] == "cloud"
+
+
+def test_folders_and_configuration_members_share_one_cache(monkeypatch):
+    from ml.configuration import Member, member_classifier
+
+    folder = reference_dir("gislr-prabhanjan")
+    monkeypatch.setattr(inference, "_classifiers", {})
+
+    member = member_classifier(Member(folder=folder, input_aspect=0.5625))
+
+    assert (
+        inference.shared_classifier(folder / "model.tflite", input_aspect=0.5625, test_time_mirror=False)
+        is member
+    )
+    assert get_classifier(folder) is not member  # fed another way: its own interpreter
+    assert len(inference._classifiers) == 2
+
+
+def test_a_replaced_model_file_is_loaded_again(monkeypatch, tmp_path):
+    shutil.copy(reference_dir("gislr-prabhanjan") / "model.tflite", tmp_path / "model.tflite")
+    shutil.copy(reference_dir("gislr-prabhanjan") / "sign_to_prediction_index_map.json", tmp_path)
+    monkeypatch.setattr(inference, "_classifiers", {})
+    first = inference.shared_classifier(tmp_path / "model.tflite")
+
+    os.utime(tmp_path / "model.tflite", ns=(0, 0))
+
+    assert inference.shared_classifier(tmp_path / "model.tflite") is not first
+    inference.shared_classifiers_clear()
+    assert inference._classifiers == {}

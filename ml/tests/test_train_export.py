@@ -87,7 +87,7 @@ def test_aspect_from_face_undoes_a_letterboxed_frame(cloud):
 
 
 def test_augmentation_keeps_shapes_and_missing_parts():
-    from ml.train import Augment, augment_points
+    from ml.augment import Augment, augment_points
 
     layout = seed.point_layout(TINY)
     points = np.random.default_rng(0).random((40, len(layout.rows), 3)).astype(np.float32)
@@ -122,7 +122,8 @@ TINY_OPTIONS = dict(epochs=4, batch_size=8, repeats=2, variants=2, warmup_epochs
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory, tiny_data):
     """Train a tiny model for a few epochs on the five-clip dataset."""
-    from ml.train import Augment, TrainOptions, train
+    from ml.augment import Augment
+    from ml.train import TrainOptions, train
 
     root, sequences = tiny_data
     run_dir = tmp_path_factory.mktemp("run")
@@ -152,8 +153,8 @@ def test_training_writes_checkpoints_history_and_plots(tiny_run):
 
 
 def test_raw_layout_augments_whole_sequences_for_teachers(cloud):
+    from ml.augment import Augment, augment_points
     from ml.layout import LEFT_HAND, RIGHT_HAND
-    from ml.train import Augment, augment_points
 
     whole = seed.raw_layout()
     out = augment_points(cloud, whole, Augment(mirror_p=0.0), np.random.default_rng(1))
@@ -170,8 +171,9 @@ def test_raw_layout_augments_whole_sequences_for_teachers(cloud):
 
 @pytest.mark.parametrize("consistent", [False, True], ids=["clean-clip-teaching", "consistent-teaching"])
 def test_distillation_trains_on_teacher_labelled_clips_and_mixes(tiny_data, tmp_path, consistent):
+    from ml.augment import Augment
     from ml.paths import shared_models_dir
-    from ml.train import Augment, TrainOptions, train
+    from ml.train import TrainOptions, train
 
     teacher = shared_models_dir() / "gislr-prabhanjan"
     if not (teacher / "model.tflite").is_file():
