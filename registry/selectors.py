@@ -14,7 +14,7 @@ from django.conf import settings
 from lessons.models import Sign, TutorialVideo
 from ml.configuration import configuration_ensemble, read_configuration, recorded_label
 from ml.ensemble import Ensemble, Scores, combine_probabilities, score_probabilities
-from ml.inference import SignClassifier
+from ml.inference import SignClassifier, shared_classifier, shared_classifiers_clear
 
 from .models import ActiveConfiguration, EvaluationRun, EvaluationSet, ModelVersion
 
@@ -34,27 +34,21 @@ class Predictor(Ensemble):
     configuration_id: int | None = None
 
 
-# Per process: interpreters per model file (sha256) and the predictor for the active configuration,
-# keyed by (configuration id, activated_at) so a new activation or a rollback is seen on the next call.
+# Per process: the predictor for the active configuration, keyed by (configuration id, activated_at) so
+# a new activation or a rollback is seen on the next call (interpreters: ml.inference.shared_classifier).
 _lock = threading.Lock()
-_classifiers: dict[str, SignClassifier] = {}
 _cached: dict[str, object] = {"key": None, "predictor": None}
 
 
 def model_version_classifier(*, model_version: ModelVersion) -> SignClassifier:
-    """The process-wide interpreter for one registered model file, built on first use."""
-    with _lock:
-        classifier = _classifiers.get(model_version.sha256)
-        if classifier is None:
-            model_path = Path(model_version.file.path)
-            classifier = SignClassifier(
-                model_path,
-                labels_path=model_version.labels.path,
-                card_path=model_path.parent / CARD_FILENAME,
-                input_aspect=model_version.input_aspect,
-            )
-            _classifiers[model_version.sha256] = classifier
-        return classifier
+    """The process-wide interpreter for one registered model file (ml's one cache), built on first use."""
+    model_path = Path(model_version.file.path)
+    return shared_classifier(
+        model_path,
+        labels_path=model_version.labels.path,
+        card_path=model_path.parent / CARD_FILENAME,
+        input_aspect=model_version.input_aspect,
+    )
 
 
 def configuration_predictor(*, configuration: ActiveConfiguration) -> Predictor:
@@ -110,8 +104,8 @@ def active_predictor() -> Predictor:
 
 def predictor_cache_clear() -> None:
     """Forget the cached predictor and interpreters (tests; a process never needs it)."""
+    shared_classifiers_clear()
     with _lock:
-        _classifiers.clear()
         _cached.update(key=None, predictor=None)
 
 

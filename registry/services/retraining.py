@@ -41,7 +41,7 @@ DEFAULT_TRAIN_PARAMS = {
     "seed": 0,
     "quantize": "none",
     # Knowledge distillation from a registered Kaggle-contract model (by version), as `make train` does
-    # with the Apache-2.0 reference model: see ml.train.teacher_targets.
+    # with the Apache-2.0 reference model: see ml.distill.teacher_targets.
     "teacher": None,
     "distill": 0.8,
     "recombined": 4,
