@@ -5,6 +5,7 @@ import ctypes
 import os
 import signal
 import sys
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
 
@@ -39,3 +40,24 @@ def lower_priority() -> None:
     current = os.nice(0)
     if wanted > current:
         os.nice(wanted - current)
+    if wanted > 0:
+        _lower_own_autogroup(wanted)
+
+
+def _lower_own_autogroup(nice: int) -> None:
+    """Give this session's autogroup the niceness too, when the session is this process's own.
+
+    With autogroup scheduling (kernel.sched_autogroup_enabled, on by default in most distributions)
+    the kernel first shares the CPU between sessions, and a niceness only ranks a process within its
+    own session. A worker started in a session of its own (by a service manager, `setsid`, a second
+    terminal, the benchmarks) took half the CPU from the web server at niceness 10: uploads were
+    accepted 2-3x slower while it graded. Only a session leader's autogroup holds nothing but it and
+    its children (pool, embedded beat); in a shared session (runstack) the web processes would be
+    lowered too, so there the niceness alone does the work. Raising a niceness needs no privilege.
+    """
+    if not sys.platform.startswith("linux") or os.getsid(0) != os.getpid():
+        return
+    try:
+        Path("/proc/self/autogroup").write_text(str(nice))
+    except OSError:  # no autogroup support, or a read-only /proc (some containers): nothing to do
+        pass
