@@ -27,3 +27,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Each gunicorn worker keeps its database connection between requests (checked before reuse) instead of
+# opening one per request: a new PostgreSQL connection forks a server process and costs more CPU than
+# the rest of an upload's accept (bench/reliability.py, accept phase).
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "600"))  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405

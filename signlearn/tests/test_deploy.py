@@ -1,6 +1,7 @@
 """No Docker engine runs here: check docker-compose.yml and the production settings by reading them."""
 
 import importlib
+import logging
 import os
 import re
 import shlex
@@ -169,6 +170,43 @@ def test_gunicorn_runs_with_the_projects_config():
     assert "-c gunicorn.conf.py" in " ".join(command_of("web"))
     dockerfile = (REPO_DIR / "Dockerfile").read_text()
     assert '"gunicorn", "signlearn.wsgi:application", "-c", "gunicorn.conf.py"' in dockerfile
+
+
+def test_gunicorn_forks_warm_workers(settings):
+    # The master loads and warms the app once (URL conf, PyAV, tasks): a fresh worker's first upload
+    # is not seconds of imports. Each worker then opens its own connections before its first request.
+    config = {}
+    exec((REPO_DIR / "gunicorn.conf.py").read_text(), config)  # noqa: S102 (our own config file)
+    assert config["preload_app"] is True
+    config["when_ready"](None)
+    assert {"ml.video", "practice.tasks"} <= set(sys.modules)
+    from signlearn.celery import app
+
+    assert app.finalized and "practice.grade_attempt" in app.tasks
+
+    class Worker:
+        log = logging.getLogger("gunicorn.error")
+
+    config["post_worker_init"](Worker())  # never raises, whatever is down
+
+
+def test_production_keeps_database_connections_between_requests():
+    env = without_settings_module(
+        DJANGO_SETTINGS_MODULE="signlearn.settings.production", **PRODUCTION_SECRETS
+    )
+    script = "from django.conf import settings as s; d = s.DATABASES['default']; "
+    script += "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + script],
+        cwd=REPO_DIR,
+        env={k: v for k, v in env.items() if k != "DATABASE_CONN_MAX_AGE"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    max_age, health_checks = result.stdout.split()
+    assert int(max_age) >= 60 and health_checks == "True"
 
 
 def project_commands() -> list[tuple[str, str]]:
