@@ -95,30 +95,26 @@ def attempt_landmarks_attach(attempt: Attempt, data: np.ndarray) -> None:
 
 
 def attempt_save_and_enqueue(attempt: Attempt, *, stored) -> Attempt:
-    """Save a new attempt (sign or phrase) and queue it; if that fails, the file already stored for
-    it is removed."""
+    """Insert a new attempt (sign or phrase) already queued and send its task once the row is committed
+    (a worker must be able to read it); if that fails, the file already stored for it is removed.
+
+    One INSERT, not BEGIN, INSERT, UPDATE, COMMIT: every upload is accepted while its client waits, and
+    each statement is a round trip to the database.
+    """
+
+    def send() -> None:
+        if not attempt_send(attempt.pk):
+            attempt.status, attempt.queued_at = Status.UPLOADED, None
+
+    attempt.status = Status.QUEUED
+    attempt.queued_at = timezone.now()
     try:
-        with transaction.atomic():
-            attempt.save()
-            _attempt_enqueue(attempt)
+        attempt.save()
+        transaction.on_commit(send)
     except BaseException:
         stored.delete(save=False)
         raise
     return attempt
-
-
-def _attempt_enqueue(attempt: Attempt) -> None:
-    """Mark queued and send the task once the row is committed (a worker must be able to read it)."""
-    attempt.status = Status.QUEUED
-    attempt.queued_at = timezone.now()
-    attempt.save(update_fields=["status", "queued_at"])
-    attempt_id = attempt.pk
-
-    def send() -> None:
-        if not attempt_send(attempt_id):
-            attempt.status, attempt.queued_at = Status.UPLOADED, None
-
-    transaction.on_commit(send)
 
 
 def attempt_send(attempt_id: int) -> bool:
