@@ -1,7 +1,6 @@
 """No Docker engine runs here: check docker-compose.yml and the production settings by reading them."""
 
 import importlib
-import logging
 import os
 import re
 import shlex
@@ -172,22 +171,42 @@ def test_gunicorn_runs_with_the_projects_config():
     assert '"gunicorn", "signlearn.wsgi:application", "-c", "gunicorn.conf.py"' in dockerfile
 
 
-def test_gunicorn_forks_warm_workers(settings):
+GUNICORN_HOOKS = """
+import logging, sys
+import django
+django.setup()
+config = {}
+exec(open("gunicorn.conf.py").read(), config)
+assert config["preload_app"] is True
+config["when_ready"](None)
+from signlearn.celery import app
+assert {"ml.video", "practice.tasks"} <= set(sys.modules), "not warmed"
+assert app.finalized and "practice.grade_attempt" in app.tasks
+class Worker:
+    log = logging.getLogger("gunicorn.error")
+config["post_worker_init"](Worker())
+print("ok")
+"""
+
+
+def test_gunicorn_forks_warm_workers(tmp_path):
     # The master loads and warms the app once (URL conf, PyAV, tasks): a fresh worker's first upload
-    # is not seconds of imports. Each worker then opens its own connections before its first request.
-    config = {}
-    exec((REPO_DIR / "gunicorn.conf.py").read_text(), config)  # noqa: S102 (our own config file)
-    assert config["preload_app"] is True
-    config["when_ready"](None)
-    assert {"ml.video", "practice.tasks"} <= set(sys.modules)
-    from signlearn.celery import app
-
-    assert app.finalized and "practice.grade_attempt" in app.tasks
-
-    class Worker:
-        log = logging.getLogger("gunicorn.error")
-
-    config["post_worker_init"](Worker())  # never raises, whatever is down
+    # is not seconds of imports. Each worker then opens its own connections before its first request
+    # (in a process of its own here, as in gunicorn: the hooks change the Celery app's state).
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "signlearn.settings.base",
+        "SIGNLEARN_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", GUNICORN_HOOKS],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and result.stdout.split() == ["ok"], result.stderr[-2000:]
 
 
 def test_production_keeps_database_connections_between_requests():
