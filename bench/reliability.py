@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/reliability.py [--kills 50] [--fs-kills 50] [--outage 30] [--uploaders 20]
         [--database-url postgres://postgres@127.0.0.1:5432/signlearn_bench] [--port 18300]
+        [--phases kills,outage,beat,accept]
 
 Everything runs in a temporary folder (media, beat schedule, broker folder, a private redis-server
 started here with `--appendonly yes` as docker-compose runs it) on --database-url (default: a SQLite
@@ -21,7 +22,9 @@ file in that folder; PostgreSQL is what production runs). Phases, each on its ow
   nothing stored.
 - beat: `manage.py runstack` whose worker's main process is SIGKILLed; counts processes it leaves.
 - accept: --uploaders concurrent clients each uploading --uploads clips back to back against
-  gunicorn (Redis broker and cache, the worker grading meanwhile): accept latency p50/p95.
+  gunicorn (Redis broker and cache, the worker grading meanwhile, started as the product starts it:
+  at SIGNLEARN_WORKER_NICE, in a session of its own): accept latency p50/p95, and the machine's load
+  average, since on a shared machine the figure depends on it.
 
 Writes var/bench/reliability.json and prints a summary. With the machine shared, try --kills 3 first.
 """
@@ -53,6 +56,7 @@ from bench.clips import pick_clips  # noqa: E402
 OUT = REPO_DIR / "var" / "bench" / "reliability.json"
 TARGETS = {"restart_to_graded_p95_s": 30, "upload_accept_p95_ms": 300, "final_after_last_kill_s": 300}
 FINAL_TIMEOUT_S = 300
+PHASES = ("kills", "outage", "beat", "accept")
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -344,6 +348,7 @@ def accept_phase(work: Path, redis, port: int, clips: list[Path], uploaders: int
             results.append(post_clip(web.url, tokens[k], body, content_type))
 
     threads = [threading.Thread(target=uploader, args=(k,)) for k in range(uploaders)]
+    load_before = os.getloadavg()[0]
     try:
         for thread in threads:
             thread.start()
@@ -354,6 +359,8 @@ def accept_phase(work: Path, redis, port: int, clips: list[Path], uploaders: int
         worker.stop()
     ms = [r[2] * 1000 for r in results if r[0] == 202]
     return {
+        # The machine is shared: runnable processes (1-min average) before and after this phase.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "uploaders": uploaders,
         "uploads": len(results),
         "accepted": len(ms),
@@ -422,7 +429,13 @@ def main() -> None:
     parser.add_argument("--beat-kills", type=int, default=3)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--port", type=int, default=18300, help="first of the few local ports used")
+    parser.add_argument(
+        "--phases", default=",".join(PHASES), help=f"comma-separated, of {','.join(PHASES)} (default all)"
+    )
     args = parser.parse_args()
+    phases = set(args.phases.split(","))
+    if not phases <= set(PHASES):
+        parser.error(f"--phases: unknown {sorted(phases - set(PHASES))}")
     work = Path(tempfile.mkdtemp(prefix="signlearn-bench-reliability-"))
     setup_environment(work, args.database_url)
 
@@ -441,28 +454,37 @@ def main() -> None:
     report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
     report["database"] = os.environ["DATABASE_URL"].split("://")[0]
     try:
-        print("kills on Redis...", flush=True)
-        report["kills_redis"] = kill_phase("redis", args.kills, work, clips, redis.url)
-        print("kills on the filesystem broker...", flush=True)
-        fs_kills = args.kills if args.fs_kills is None else args.fs_kills
-        report["kills_filesystem"] = kill_phase("filesystem", fs_kills, work, clips, None)
-        print("broker outage...", flush=True)
-        for key, port, on_broker in (("outage_cache_on_broker", 1, True), ("outage_local_cache", 2, False)):
-            report[key] = outage_phase(
-                work, redis, args.port + port, clips, args.outage, args.outage_interval, on_broker
+        if "kills" in phases:
+            print("kills on Redis...", flush=True)
+            report["kills_redis"] = kill_phase("redis", args.kills, work, clips, redis.url)
+            print("kills on the filesystem broker...", flush=True)
+            fs_kills = args.kills if args.fs_kills is None else args.fs_kills
+            report["kills_filesystem"] = kill_phase("filesystem", fs_kills, work, clips, None)
+        if "outage" in phases:
+            print("broker outage...", flush=True)
+            for key, port, on_broker in (
+                ("outage_cache_on_broker", 1, True),
+                ("outage_local_cache", 2, False),
+            ):
+                report[key] = outage_phase(
+                    work, redis, args.port + port, clips, args.outage, args.outage_interval, on_broker
+                )
+        if "beat" in phases:
+            print("runstack worker kills...", flush=True)
+            report["orphaned_beat"] = beat_phase(work, args.port + 3, args.beat_kills)
+        if "accept" in phases:
+            print("upload accept latency...", flush=True)
+            report["upload_accept"] = accept_phase(
+                work, redis, args.port + 4, clips, args.uploaders, args.uploads
             )
-        print("runstack worker kills...", flush=True)
-        report["orphaned_beat"] = beat_phase(work, args.port + 3, args.beat_kills)
-        print("upload accept latency...", flush=True)
-        report["upload_accept"] = accept_phase(
-            work, redis, args.port + 4, clips, args.uploaders, args.uploads
-        )
     finally:
         redis.stop()
     report["targets"] = TARGETS
     report["command"] = " ".join([".venv/bin/python", "bench/reliability.py", *sys.argv[1:]])
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(report, indent=1))
+    # A run of some phases does not overwrite the full run's figures.
+    out = OUT if phases == set(PHASES) else OUT.with_name(f"reliability-{'-'.join(sorted(phases))}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))
     print(f"work folder (logs): {work}")
 
