@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
 REPORT = """
 import django, os
 django.setup()
-from signlearn.processes import lower_priority
+from core.processes import lower_priority
 lower_priority()
 print(os.nice(0), open("/proc/self/autogroup").read().split()[-1])
 """
