@@ -35,11 +35,14 @@ run: venv frontend
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py runstack
 
+## TensorFlow's own tests, in .venv-train (no Django, no database: .ci/run runs them once).
+TRAIN_TESTS ?= ml/tests/test_train_export.py
+
 ## Install and run the whole test suite (embedded default, or PostgreSQL/Redis when the URLs are set).
 test: venv train-venv frontend
 	bash scripts/ensure_test_tools.sh
 	$(PY) -m ruff check .
-	$(TRAIN_PY) -m pytest -p no:django -p no:cacheprovider -q ml/tests/test_train_export.py
+	$(if $(TRAIN_TESTS),$(TRAIN_PY) -m pytest -p no:django -p no:cacheprovider -q $(TRAIN_TESTS))
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

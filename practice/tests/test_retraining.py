@@ -25,7 +25,8 @@ from registry.tests.conftest import (
 
 TRAIN_PYTHON = REPO_DIR / ".venv-train" / "bin" / "python"
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# one_backend: the export's queries run on both backends in test_export.py; this is the TensorFlow run.
+pytestmark = [pytest.mark.slow, pytest.mark.one_backend, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

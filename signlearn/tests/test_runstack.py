@@ -20,6 +20,7 @@ from core.testing.worker import REPO_DIR, database_url
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.one_backend,  # runstack is `make run`'s launcher: the embedded default is its backend
     pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="Linux /proc"),
 ]
 START_TIMEOUT_S = 120
