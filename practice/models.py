@@ -79,7 +79,7 @@ class Attempt(models.Model):
     duration_s = models.FloatField(null=True, blank=True)
     task_runs = models.PositiveSmallIntegerField(default=0, help_text="How often a worker started on it.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    queued_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True, db_index=True)  # the requeue's ranges
     started_at = models.DateTimeField(null=True, blank=True)
     # The grading claim (practice.claims): which process holds it and when it last showed it was alive.
     worker = models.CharField(max_length=120, blank=True)

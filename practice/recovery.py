@@ -5,6 +5,11 @@ a redelivered message takes it over (practice.grading), and so does the periodic
 few seconds, and at once when a worker starts). The filesystem broker deletes a message when a worker
 takes it, and Redis redelivers an unacknowledged one only after its long visibility timeout, so this
 requeue, not the broker, is what makes a killed worker lose no attempt.
+
+A worker can also die after taking a message and before marking its attempt taken. Nothing records
+that message, but the grading queue is first in, first out (a Redis list; the filesystem broker reads
+its files in name order, which starts with the send time): once an attempt queued later has been
+started for a while, an earlier one still waiting and unmarked lost its message.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .claims import HEARTBEAT_STALE, current_holder, holder_gone
@@ -52,17 +57,30 @@ def attempts_requeue_stuck(
     """Send again attempts whose worker died, whose message was lost, or that were never sent.
 
     Never sent: `uploaded` (the broker was down when it was stored). Lost: queued for longer than
-    `queued_timeout`, or taken by a worker (attempt_mark_taken) that did not start it within
-    `heartbeat_timeout`. Dead worker: processing with a heartbeat older than `heartbeat_timeout`; or
-    processing or taken by a process that no longer exists on this host (checked for the few rows held).
+    `queued_timeout`; taken by a worker (attempt_mark_taken) that did not start it within
+    `heartbeat_timeout`; or not taken while an attempt queued after it was started longer ago than
+    `heartbeat_timeout` (overtaken). Dead worker: processing with a heartbeat older than
+    `heartbeat_timeout`; or processing or taken by a process that no longer exists on this host
+    (checked for the few rows held).
     """
     now = now or timezone.now()
     stale = now - heartbeat_timeout
     held = Q(status=Status.PROCESSING) | (Q(status=Status.QUEUED) & ~Q(worker=""))
+    started_after_queued_later = Attempt.objects.filter(
+        queued_at__gt=OuterRef("queued_at"), started_at__gte=F("queued_at"), started_at__lt=stale
+    )
+    overtaken = Q(  # older ones are QUEUED_STALE's; the bound keeps the subquery to recent rows
+        Exists(started_after_queued_later),
+        status=Status.QUEUED,
+        worker="",
+        queued_at__lt=stale,
+        queued_at__gte=now - queued_timeout,
+    )
     waiting = Attempt.objects.filter(
         Q(status=Status.UPLOADED)
         | Q(status=Status.QUEUED, queued_at__lt=now - queued_timeout)
         | (held & Q(heartbeat_at__lt=stale))
+        | overtaken
     ).values_list("pk", "status", "worker", "task_runs")
     in_progress = Attempt.objects.filter(held, heartbeat_at__gte=stale)
     dead = [

@@ -203,3 +203,36 @@ def test_a_grading_message_marks_its_queued_attempt_taken_in_the_consumer(hamlet
     hold(attempt, worker=ANOTHER_MACHINE, beat_age_s=0)
     mark_attempt_taken(request=SimpleNamespace(name=grade_attempt_task.name, args=[attempt.pk]))
     assert Attempt.objects.get(pk=attempt.pk).worker == ANOTHER_MACHINE  # a claim is never overwritten
+
+
+def test_requeue_sends_a_waiting_attempt_that_one_queued_after_it_overtook(
+    hamlet, cloud_landmarks, sent_tasks, django_capture_on_commit_callbacks
+):
+    """A worker killed between taking a message and marking its attempt leaves no trace but the order.
+
+    The grading queue is first in, first out: once an attempt queued after a waiting one has been
+    started for longer than HEARTBEAT_STALE, the waiting one's message is gone.
+    """
+    stale_s = claims.HEARTBEAT_STALE.total_seconds()
+    cases = [  # (queued s ago, the later attempt: queued s ago, started s ago or None; sent again)
+        (60, (50, stale_s + 5), True),  # overtaken long enough ago: its message was lost
+        (60, (50, 2), False),  # overtaken just now: a worker may be about to mark it
+        (60, (50, None), False),  # the later one waits too: both messages are in the queue
+        (60, (70, stale_s + 5), False),  # the started one was queued first: nothing overtook it
+        (60, (50, 55), False),  # started before it was queued again (an earlier run): no evidence
+    ]
+    now = timezone.now()
+    for queued_s, (later_queued_s, later_started_s), again in cases:
+        waiting, later = cloud_attempt(hamlet, cloud_landmarks), cloud_attempt(hamlet, cloud_landmarks)
+        Attempt.objects.filter(pk=waiting.pk).update(queued_at=now - timedelta(seconds=queued_s))
+        started = None if later_started_s is None else now - timedelta(seconds=later_started_s)
+        Attempt.objects.filter(pk=later.pk).update(
+            status=Attempt.Status.GRADED if started else Attempt.Status.QUEUED,
+            queued_at=now - timedelta(seconds=later_queued_s),
+            started_at=started,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            sent_tasks.clear()
+            attempts_requeue_stuck(now=now)
+        assert sent_tasks == ([waiting.pk] if again else []), (queued_s, later_queued_s, later_started_s)
+        Attempt.objects.filter(pk__in=[waiting.pk, later.pk]).delete()  # each case on its own
